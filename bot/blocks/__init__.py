@@ -1,0 +1,1 @@
+"""Block Kit builders and the ids (action_id, callback_id, block_id) the handlers match on."""

@@ -1,0 +1,460 @@
+"""Block Kit for deadlines: reminders, the list, the detail, change requests.
+
+Reminder blocks carry block ids `dl:<deadline id>:<revision>:<step>:<part>` (part: text,
+status, act). A reminder may be bundled with other posts into one message by the outbox, so a
+click that changes the deadline (acknowledge, mark done) rewrites only the blocks with that
+deadline's prefix and leaves everything else in the message as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks import kit
+from bot.blocks.ids import Action
+from bot.timeparse import format_both, format_local
+
+if TYPE_CHECKING:
+    from bot.services.deadlines import Added, ChangeView, Detail, Listing, ReminderStep
+    from storage.models import ChangeRequest, Deadline, Vendor
+
+Block = dict[str, Any]
+
+MILESTONE = "◆"
+MAX_LISTED = 40  # Slack allows 50 blocks in a message
+
+
+def _title(deadline: Deadline) -> str:
+    mark = f"{MILESTONE} " if deadline.milestone else ""
+    return f"{mark}*#{deadline.number} {kit.escape(deadline.title)}*"
+
+
+def _plain_title(deadline: Deadline) -> str:
+    mark = "milestone " if deadline.milestone else ""
+    return f"{mark}#{deadline.number} {deadline.title}"
+
+
+def _who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "—"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def block_prefix(deadline_id: int) -> str:
+    return f"dl:{deadline_id}:"
+
+
+def _block_id(deadline: Deadline, tag: str, part: str) -> str:
+    return f"{block_prefix(deadline.id)}{deadline.revision}:{tag}:{part}"
+
+
+def _step_phrase(step: ReminderStep) -> str:
+    if step.days < 0:
+        return f"{_days(-step.days)} to go"
+    if step.days == 0:
+        return "due now"
+    return f"overdue by {_days(step.days)}"
+
+
+def reminder_message(
+    deadline: Deadline,
+    vendor: Vendor,
+    step: ReminderStep,
+    *,
+    tz: ZoneInfo,
+    owner_user_id: str | None,
+    next_at: datetime | None,
+) -> dict[str, Any]:
+    """A reminder in the vendor channel: text, blocks and the one-line bundle summary."""
+    due = format_local(deadline.due_at, tz)
+    icon = "⚠️" if step.overdue else "🔔" if step.days == 0 else "⏰"
+    mention = f"<@{owner_user_id}> " if owner_user_id else ""
+    if step.overdue:
+        line = f"{_title(deadline)} is *{_step_phrase(step)}* — it was due {due}."
+    elif step.days == 0:
+        line = f"{_title(deadline)} is *due now* ({due})."
+    else:
+        line = f"{_title(deadline)} is due *{due}* — {_step_phrase(step)}."
+    text = f"{icon} {mention}{line}"
+    times = f"Times in {vendor.tz or 'UTC'}"
+    if next_at is not None:
+        times += f" · next reminder {format_local(next_at, tz)}"
+    blocks = [
+        kit.section(text, block_id=_block_id(deadline, step.name, "text")),
+        kit.context(times),
+        *_status_blocks(deadline, tz, step.name),
+    ]
+    # The context line is part of this reminder too: give it this deadline's block id.
+    blocks[1]["block_id"] = _block_id(deadline, step.name, "times")
+    summary = f"{icon} #{deadline.number} {deadline.title} — {_step_phrase(step)} ({due})"
+    plain = f"{icon} {mention}{_plain_title(deadline)} — {_step_phrase(step)}, due {due}"
+    return {"text": plain, "blocks": blocks, "summary": summary}
+
+
+def _status_blocks(deadline: Deadline, tz: ZoneInfo, tag: str) -> list[Block]:
+    """What a reminder shows below its text: state, and the buttons still useful."""
+    blocks: list[Block] = []
+    value = {"d": deadline.id}
+    if deadline.state == "done":
+        when = format_local(deadline.done_at, tz) if deadline.done_at else ""
+        status = kit.context(f"✅ Done — marked by {_who(deadline.done_by)}, {when}")
+        status["block_id"] = _block_id(deadline, tag, "status")
+        return [status]
+    if deadline.acknowledged_at is not None:
+        status = kit.context(
+            f"👍 Acknowledged by {_who(deadline.acknowledged_by)}, "
+            f"{format_local(deadline.acknowledged_at, tz)}"
+        )
+        status["block_id"] = _block_id(deadline, tag, "status")
+        blocks.append(status)
+        buttons = [kit.button("Mark done", Action.DEADLINE_DONE, value)]
+    else:
+        buttons = [
+            kit.button("Acknowledge", Action.DEADLINE_ACK_VENDOR, value, style="primary"),
+            kit.button("Mark done", Action.DEADLINE_DONE, value),
+        ]
+    blocks.append(kit.actions(*buttons, block_id=_block_id(deadline, tag, "act")))
+    return blocks
+
+
+def refresh_reminder_blocks(blocks: list[Block], deadline: Deadline, tz: ZoneInfo) -> list[Block]:
+    """The message's blocks with this deadline's status and buttons rewritten in place.
+
+    Blocks of other deadlines (a bundled message) and everything else stay untouched.
+    """
+    prefix = block_prefix(deadline.id)
+
+    def parsed(block: Block) -> tuple[str, str, str] | None:
+        block_id = str(block.get("block_id") or "")
+        if not block_id.startswith(prefix):
+            return None
+        parts = block_id[len(prefix) :].split(":")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+    # Each reminder's status goes after its last text/times block.
+    anchors: dict[tuple[str, str], int] = {}
+    for i, block in enumerate(blocks):
+        p = parsed(block)
+        if p is not None and p[2] in ("text", "times"):
+            anchors[(p[0], p[1])] = i
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        p = parsed(block)
+        if p is not None and p[2] in ("status", "act"):
+            continue
+        out.append(block)
+        if p is not None and anchors.get((p[0], p[1])) == i:
+            rev, tag = p[0], p[1]
+            for fresh in _status_blocks(deadline, tz, tag):
+                fresh["block_id"] = f"{prefix}{rev}:{tag}:{fresh['block_id'].rsplit(':', 1)[-1]}"
+                out.append(fresh)
+    return out
+
+
+def announcement(
+    deadline: Deadline, vendor: Vendor, *, tz: ZoneInfo, actor_user_id: str
+) -> dict[str, Any]:
+    """The in-channel note when a deadline is set, so both sides see it (and can acknowledge)."""
+    due = format_local(deadline.due_at, tz)
+    kind = "milestone" if deadline.milestone else "deadline"
+    owner = f" · owner {_who(deadline.owner_user_id)}" if deadline.owner_user_id else ""
+    text = f"📌 <@{actor_user_id}> set {kind} {_title(deadline)} — due *{due}*{owner}"
+    blocks = [
+        kit.section(text, block_id=_block_id(deadline, "added", "text")),
+        *_status_blocks(deadline, tz, "added"),
+    ]
+    plain = f"📌 New {kind} {_plain_title(deadline)} — due {due}"
+    return {"text": plain, "blocks": blocks}
+
+
+def overdue_dm(
+    deadline: Deadline,
+    vendor: Vendor,
+    step: ReminderStep,
+    *,
+    tz: ZoneInfo,
+    owner_user_id: str | None,
+) -> dict[str, Any]:
+    """Escalation to the internal primary contact when a deadline is overdue."""
+    due = format_local(deadline.due_at, tz)
+    text = (
+        f"⚠️ {_title(deadline)} ({kit.escape(vendor.name)}, <#{vendor.channel_id}>) is "
+        f"*{_step_phrase(step)}* — it was due {due}. Owner: {_who(owner_user_id)}. "
+        "It is not marked done yet."
+    )
+    plain = f"⚠️ {_plain_title(deadline)} ({vendor.name}) is {_step_phrase(step)} — due {due}"
+    hint = kit.context(
+        "Mark it done with `/outsource deadline done "
+        f"{deadline.number}` in <#{vendor.channel_id}>, or agree a new date with "
+        f'`/outsource deadline move {deadline.number} &lt;when&gt; reason "…"`.'
+    )
+    return {"text": plain, "blocks": [kit.section(text), hint]}
+
+
+# --------------------------------------------------------------------------- command replies
+
+
+def added_reply(added: Added) -> tuple[str, list[Block]]:
+    d = added.deadline
+    due = format_both(d.due_at, added.vendor_tz, added.user_tz)
+    kind = "Milestone" if d.milestone else "Deadline"
+    lines = [f"✅ {kind} {_title(d)} added — due *{due}*."]
+    if d.owner_user_id:
+        note = (
+            " (the vendor's primary contact, as no owner was given)"
+            if added.owner_defaulted
+            else ""
+        )
+        lines.append(f"Owner: <@{d.owner_user_id}>{note}.")
+    else:
+        lines.append("No owner yet: add one with `owner @person`, or set a vendor contact.")
+    if added.parent is not None:
+        lines.append(f"Part of milestone #{added.parent.number} {kit.escape(added.parent.title)}.")
+    if added.when.note:
+        lines.append(added.when.note)
+    if d.next_reminder_at is not None:
+        lines.append(
+            f"First reminder {format_both(d.next_reminder_at, added.vendor_tz, added.user_tz)}."
+        )
+    text = "\n".join(lines)
+    return text, [kit.section(text)]
+
+
+def done_reply(deadline: Deadline) -> str:
+    return f"✅ {_title(deadline)} is done. Reminders for it have stopped."
+
+
+def move_requested_reply(view: ChangeView) -> str:
+    cr = view.change
+    assert cr.new_due_at is not None and view.deadline is not None
+    tz = view.user_tz or view.vendor_tz
+    return (
+        f"📨 Change request posted: move {_title(view.deadline)} to "
+        f"*{format_both(cr.new_due_at, view.vendor_tz, tz)}*. The date changes when both "
+        "sides have approved it in the channel."
+    )
+
+
+def change_requested_reply(view: ChangeView) -> str:
+    return (
+        "📨 Change request posted in the channel. It takes effect when both sides have approved it."
+    )
+
+
+# --------------------------------------------------------------------------- list and detail
+
+
+def _state_words(deadline: Deadline, pending: ChangeRequest | None, now: datetime) -> list[str]:
+    words: list[str] = []
+    if deadline.state == "done":
+        words.append("done")
+    elif deadline.due_at <= now:
+        words.append("⚠️ overdue")
+    if deadline.state != "done" and deadline.acknowledged_at is not None:
+        words.append(f"acknowledged by {_who(deadline.acknowledged_by)}")
+    elif deadline.state != "done":
+        words.append("not acknowledged")
+    if pending is not None:
+        words.append("change pending")
+    return words
+
+
+def listing(view: Listing) -> tuple[str, list[Block]]:
+    vendor = view.vendor
+    blocks: list[Block] = [kit.header(f"Deadlines — {vendor.name}"[:150])]
+    lines: list[str] = []
+    numbers = {d.id: d.number for d in view.open}
+    if not view.open:
+        empty = (
+            "No open deadlines. Add one with "
+            '`/outsource deadline add "&lt;title&gt;" &lt;when&gt; [owner @person]`.'
+        )
+        blocks.append(kit.section(empty))
+        lines.append(empty)
+    shown = view.open[:MAX_LISTED]
+    for d in shown:
+        parent = (
+            f" · part of #{numbers.get(d.parent_id, '?')}"
+            if d.parent_id is not None and d.parent_id in numbers
+            else ""
+        )
+        state = " · ".join(_state_words(d, view.pending.get(d.id), view.now))
+        entry = (
+            f"{_title(d)}{parent}\n"
+            f"Due {format_both(d.due_at, view.vendor_tz, view.user_tz)} · owner "
+            f"{_who(d.owner_user_id)} · {state}"
+        )
+        blocks.append(kit.section(entry))
+        lines.append(entry)
+    if len(view.open) > len(shown):
+        more = f"… and {len(view.open) - len(shown)} more open deadlines, due later."
+        blocks.append(kit.context(more))
+        lines.append(more)
+    if view.recently_done:
+        tail = "Done recently: " + ", ".join(
+            f"#{d.number} {kit.escape(d.title)}"
+            + (f" ({format_local(d.done_at, view.vendor_tz)[:10].strip()})" if d.done_at else "")
+            for d in view.recently_done
+        )
+        blocks.append(kit.context(tail))
+        lines.append(tail)
+    blocks.append(
+        kit.context(
+            "`/outsource deadline show &lt;n&gt;` for details and history · "
+            '`deadline move &lt;n&gt; &lt;when&gt; reason "…"` to propose a new date'
+        )
+    )
+    count = f"{len(view.open)} open" + (
+        f", the first {len(shown)} shown" if len(view.open) > len(shown) else ""
+    )
+    text = f"Deadlines — {vendor.name} ({count})\n" + "\n".join(lines)
+    return text[:3000], blocks[:50]
+
+
+def detail(view: Detail) -> tuple[str, list[Block]]:
+    d = view.deadline
+    vtz, utz = view.vendor_tz, view.user_tz
+    head = f"{_title(d)}" + (" (milestone)" if d.milestone else "")
+    state = " · ".join(
+        _state_words(d, next((c for c in view.changes if c.state == "pending"), None), view.now)
+    )
+    lines = [
+        head,
+        f"Due: *{format_both(d.due_at, vtz, utz)}*",
+        f"Owner: {_who(d.owner_user_id)} · state: {state}",
+        f"Set by {_who(d.created_by)}, {format_local(d.created_at, vtz)}",
+    ]
+    if d.acknowledged_at is not None:
+        lines.append(
+            f"Acknowledged by {_who(d.acknowledged_by)}, {format_local(d.acknowledged_at, vtz)}"
+        )
+    if d.state == "done" and d.done_at is not None:
+        lines.append(f"Done: marked by {_who(d.done_by)}, {format_local(d.done_at, vtz)}")
+    elif d.next_reminder_at is not None:
+        lines.append(f"Next reminder: {format_both(d.next_reminder_at, vtz, utz)}")
+    if view.parent is not None:
+        lines.append(f"Part of milestone #{view.parent.number} {kit.escape(view.parent.title)}")
+    if view.children:
+        lines.append(
+            "Includes: "
+            + ", ".join(
+                f"#{c.number} {kit.escape(c.title)}" + (" ✓" if c.state == "done" else "")
+                for c in view.children
+            )
+        )
+    blocks: list[Block] = [kit.section("\n".join(lines))]
+    history = [_history_line(c, vtz) for c in view.changes]
+    if history:
+        blocks.append(kit.section("*Change history*\n" + "\n".join(history)))
+    else:
+        blocks.append(kit.context("No change requests for this deadline."))
+    if view.reminders_sent:
+        blocks.append(
+            kit.context(
+                "Reminders sent: "
+                + ", ".join(f"{step} ({format_local(at, vtz)})" for step, at in view.reminders_sent)
+            )
+        )
+    text = "\n".join(lines + history)
+    return text[:3000], blocks
+
+
+def _history_line(cr: ChangeRequest, tz: ZoneInfo) -> str:
+    old = format_local(cr.old_due_at, tz) if cr.old_due_at else "?"
+    new = format_local(cr.new_due_at, tz) if cr.new_due_at else "?"
+    asked = f"asked by {_who(cr.requested_by)} {format_local(cr.requested_at, tz)}"
+    reason = f" — reason: {kit.escape(cr.reason)}" if cr.reason else ""
+    if cr.state == "approved":
+        outcome = f"approved by {_who(cr.internal_approved_by)} and {_who(cr.vendor_approved_by)}"
+        return f"• {old} → *{new}*{reason} ({asked}; {outcome})"
+    if cr.state == "declined":
+        return f"• ~{old} → {new}~{reason} ({asked}; declined by {_who(cr.declined_by)})"
+    if cr.state == "cancelled":
+        return f"• ~{old} → {new}~{reason} ({asked}; closed when the deadline was done)"
+    return f"• {old} → {new}{reason} ({asked}; waiting for approval)"
+
+
+# --------------------------------------------------------------------------- change requests
+
+
+def change_message(view: ChangeView) -> dict[str, Any]:
+    """The change request in the vendor channel, with Approve/Decline for each side."""
+    cr, vendor, tz = view.change, view.vendor, view.vendor_tz
+    vendor_label = vendor.name if len(vendor.name) <= 30 else vendor.name[:29] + "…"
+    if cr.kind == "move" and view.deadline is not None:
+        old = format_local(cr.old_due_at, tz) if cr.old_due_at else "?"
+        new = format_local(cr.new_due_at, tz) if cr.new_due_at else "?"
+        what = f"Move {_title(view.deadline)}\n~{old}~ → *{new}*"
+        plain = (
+            f"Change request: move #{view.deadline.number} {view.deadline.title} "
+            f"from {old} to {new}"
+        )
+    else:
+        what = kit.escape(cr.description)
+        plain = f"Change request: {cr.description}"
+    lines = [f"📝 *Change request* from {_who(cr.requested_by)}", what]
+    if cr.reason:
+        lines.append(f"> Reason: {kit.escape(cr.reason)}")
+    prefix = f"cr:{cr.id}:"
+    blocks: list[Block] = [kit.section("\n".join(lines)[:3000], block_id=prefix + "text")]
+
+    def side_status(label: str, by: str | None, at: datetime | None) -> str:
+        if by:
+            return f"{label}: ✅ {_who(by)}" + (f" ({format_local(at, tz)})" if at else "")
+        return f"{label}: ⏳ waiting"
+
+    status = [
+        side_status("Internal", cr.internal_approved_by, cr.internal_approved_at),
+        side_status(kit.escape(vendor.name), cr.vendor_approved_by, cr.vendor_approved_at),
+    ]
+    if cr.state == "approved":
+        done = "✅ *Approved by both sides.*"
+        if view.deadline is not None and cr.new_due_at is not None:
+            done += f" #{view.deadline.number} is now due *{format_local(cr.new_due_at, tz)}*."
+        blocks.append(kit.section(done, block_id=prefix + "result"))
+    elif cr.state == "declined":
+        blocks.append(
+            kit.section(
+                f"❌ *Declined* by {_who(cr.declined_by)}"
+                + (f" ({format_local(cr.declined_at, tz)})" if cr.declined_at else "")
+                + ". Nothing changes.",
+                block_id=prefix + "result",
+            )
+        )
+    status_block = kit.context(" · ".join(status))
+    status_block["block_id"] = prefix + "status"
+    blocks.append(status_block)
+    if cr.state == "pending":
+        value = {"c": cr.id}
+        buttons: list[Block] = []
+        if not cr.internal_approved_by:
+            buttons += [
+                kit.button(
+                    "Approve (internal)", Action.CHANGE_APPROVE_INTERNAL, value, style="primary"
+                ),
+                kit.button(
+                    "Decline (internal)", Action.CHANGE_DECLINE_INTERNAL, value, style="danger"
+                ),
+            ]
+        if not cr.vendor_approved_by:
+            buttons += [
+                kit.button(
+                    f"Approve ({vendor_label})",
+                    Action.CHANGE_APPROVE_VENDOR,
+                    value,
+                    style="primary",
+                ),
+                kit.button(
+                    f"Decline ({vendor_label})", Action.CHANGE_DECLINE_VENDOR, value, style="danger"
+                ),
+            ]
+        blocks.append(kit.actions(*buttons, block_id=prefix + "act"))
+    suffix = {"approved": " — approved", "declined": " — declined"}.get(cr.state, "")
+    return {"text": (plain + suffix)[:3000], "blocks": blocks}

@@ -1,0 +1,31 @@
+"""Domain errors. A UserError carries a message fit to show the person who asked."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input or a refused action: shown to the user ephemerally, nothing changed."""
+
+    def __init__(self, message: str, *, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+    def render(self) -> str:
+        if self.usage:
+            # Literal <placeholders> must not be read by Slack as links or mentions.
+            usage = self.usage.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return f"{self.message}\nUsage: `{usage}`"
+        return self.message
+
+
+class NotAllowed(UserError):
+    """The actor is not permitted to do this (wrong side, wrong team)."""
+
+
+class NotFound(UserError):
+    """The thing referred to does not exist here."""
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; the CLI prints it as one line and exits non-zero."""

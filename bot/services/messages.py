@@ -1,0 +1,107 @@
+"""Fan-out of channel messages to every capability that watches them.
+
+Bolt runs only the first listener that matches an event, so there is one `message` listener
+(handlers/messages.py) and each capability adds an observer here: response-time clocks,
+silence tracking, check-in thread answers, call mentions, transcript files, meeting-note bots.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actors import Actor
+from bot.modules import import_modules
+from bot.runtime import Runtime
+from storage.models import Vendor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChannelMessage:
+    """A message event in a vendor channel, with who sent it."""
+
+    vendor: Vendor
+    event: dict[str, Any]
+    actor: Actor | None  # None for bot messages
+
+    @property
+    def text(self) -> str:
+        return str(self.event.get("text") or "")
+
+    @property
+    def ts(self) -> str:
+        return str(self.event.get("ts") or "")
+
+    @property
+    def thread_ts(self) -> str | None:
+        return self.event.get("thread_ts")
+
+    @property
+    def subtype(self) -> str | None:
+        return self.event.get("subtype")
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.event.get("bot_id")) or self.subtype == "bot_message"
+
+
+MessageObserver = Callable[[Session, Runtime, ChannelMessage], None]
+
+# Modules that define `message_observers: list[MessageObserver]`.
+OBSERVER_MODULES = [
+    "bot.services.vendors",
+    "bot.services.recaps",
+    "bot.services.checkins",
+    "bot.services.responsiveness",
+]
+
+
+def load_observers() -> list[MessageObserver]:
+    observers: list[MessageObserver] = []
+    for module in import_modules(OBSERVER_MODULES):
+        observers.extend(getattr(module, "message_observers", []))
+    return observers
+
+
+IGNORED_SUBTYPES = {
+    "message_changed",
+    "message_deleted",
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "reminder_add",
+}
+
+
+def observe_message(
+    session: Session, runtime: Runtime, team_id: str, event: dict[str, Any], actor: Actor | None
+) -> int:
+    """Hand a message event to every observer. Returns how many observers saw it."""
+    if event.get("subtype") in IGNORED_SUBTYPES:
+        return 0
+    channel_id = event.get("channel")
+    if not channel_id:
+        return 0
+    vendor = session.scalar(
+        select(Vendor).where(
+            Vendor.team_id == team_id,
+            Vendor.channel_id == channel_id,
+            Vendor.archived_at.is_(None),
+        )
+    )
+    if vendor is None:
+        return 0
+    message = ChannelMessage(vendor=vendor, event=event, actor=actor)
+    observers = load_observers()
+    for observer in observers:
+        observer(session, runtime, message)
+    return len(observers)

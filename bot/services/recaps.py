@@ -1,0 +1,1521 @@
+"""Call recaps: every voice call becomes a written record both sides confirmed.
+
+Sources: the recap modal (`/outsource recap`, or **Make a recap** on an offer or a nudge),
+the `recap_from_message` shortcut, transcript files and meeting-note apps' posts in a vendor
+channel (offered in thread), huddles, and messages that say a call happened (nudged after 4
+business hours when no recap followed). The record is posted in the vendor channel, extracted
+items and all, with a Confirm button per side; action items with an owner and a due date
+become deadlines. Edits keep every revision; the text as given is kept verbatim.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import audit, outbox, transcripts
+from bot.actors import Actor
+from bot.blocks import recaps as views
+from bot.blocks.ids import BlockId
+from bot.blocks.recaps import ItemView, RecapForm, RecapView
+from bot.calendar import BusinessCalendar
+from bot.commands import MAX_TITLE
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.extraction import Extraction, Person, Side, extract
+from bot.runtime import Runtime
+from bot.services.deadlines import add_deadline
+from bot.services.messages import ChannelMessage
+from bot.services.vendors import (
+    active_contacts,
+    internal_primary,
+    require_vendor,
+    side_of,
+    vendor_primary,
+    vendor_zone,
+)
+from bot.sweep import SweepContext
+from bot.timeparse import format_local, wall_to_utc
+from storage.models import INTERNAL, VENDOR, Recap, RecapRevision, Vendor
+from storage.models.recaps import CallMention, RecapOffer
+from storage.repositories import insert_ignore
+
+log = logging.getLogger(__name__)
+
+# A call mention is nudged when no recap followed within this many business hours.
+MENTION_NUDGE_BUSINESS_HOURS = 4.0
+# An unconfirmed side is nudged once after this many business days.
+CONFIRM_NUDGE_BUSINESS_DAYS = 1.0
+# A message older than this is not taken as the time of the call it reports.
+MESSAGE_AGE_LIMIT = timedelta(days=14)
+# A call may be recorded a little "in the future" (clock skew), not more.
+FUTURE_SLACK = timedelta(minutes=10)
+TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt")
+DOWNLOAD_TIMEOUT = 10.0
+MB = 1024 * 1024
+# Channel members looked up (users.info, cached) to resolve owners by name; vendor channels are
+# small, and this bounds the work done while Slack waits for the modal's answer.
+MAX_PEOPLE = 60
+
+CALL_MENTION_RE = re.compile(
+    r"\b(?:"
+    r"(?:just\s+)?(?:got|get|came|come|hopped|jumped)\s+off\s+(?:the|a|our|my)\s+"
+    r"(?:phone|call|zoom|meet|video\s+call)"
+    r"|as\s+(?:discussed|agreed|mentioned|promised|said)\s+(?:on|in|during|over)\s+"
+    r"(?:the|our|today'?s|this\s+morning'?s|yesterday'?s|the\s+last)\s+(?:phone\s+|video\s+)?"
+    r"(?:call|phone|meeting\s+call)"
+    r"|as\s+(?:discussed|agreed)\s+over\s+the\s+phone"
+    r"|per\s+our\s+(?:phone\s+|video\s+|earlier\s+|last\s+)?call"
+    r"|(?:after|following|further\s+to)\s+our\s+(?:phone\s+|video\s+)?call"
+    r"|just\s+(?:had|finished|wrapped(?:\s+up)?)\s+(?:a|the|our)\s+(?:phone\s+|video\s+|quick\s+)?call"
+    r"|(?:spoke|talked)\s+(?:on|over)\s+the\s+phone"
+    r")\b",
+    re.IGNORECASE,
+)
+
+SOURCE_LABELS = {
+    "modal": None,
+    "shortcut": "the original message",
+    "file": "a transcript",
+    "bot": "meeting notes",
+    "huddle": "a huddle",
+}
+
+
+class FieldError(UserError):
+    """Bad input in the recap modal: shown next to the field it concerns."""
+
+    def __init__(self, message: str, *, block_id: str = BlockId.SUMMARY) -> None:
+        super().__init__(message)
+        self.block_id = str(block_id)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _calendar(vendor: Vendor) -> BusinessCalendar:
+    try:
+        return BusinessCalendar(vendor_zone(vendor), vendor.country)
+    except NotImplementedError:  # a country `holidays` does not know: weekends only
+        return BusinessCalendar(vendor_zone(vendor), None)
+
+
+def _side_label(vendor: Vendor, side: str) -> str:
+    return vendor.name if side == VENDOR else "internal team"
+
+
+def is_transcript(name: str | None) -> bool:
+    return bool(name) and str(name).lower().endswith(TRANSCRIPT_EXTENSIONS)
+
+
+def _vendor_for(session: Session, vendor_id: int) -> Vendor:
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None or vendor.archived_at is not None:
+        raise NotFound("That vendor is no longer active here.")
+    return vendor
+
+
+def _recap(session: Session, recap_id: Any) -> tuple[Recap, Vendor]:
+    try:
+        rid = int(recap_id)
+    except (TypeError, ValueError):
+        raise NotFound("That recap no longer exists.") from None
+    recap = session.get(Recap, rid)
+    if recap is None:
+        raise NotFound("That recap no longer exists.")
+    return recap, _vendor_for(session, recap.vendor_id)
+
+
+def _host_actor(actor: Actor, team_id: str | None) -> Actor:
+    """The actor as seen by the installation that owns the vendor channel.
+
+    An external user's interaction may name their own team; the host team travels in
+    `private_metadata` (see SLACK_NOTES: bolt-python issue 767)."""
+    if team_id and team_id != actor.team_id:
+        return replace(actor, team_id=team_id)
+    return actor
+
+
+def _require_party(runtime: Runtime, vendor: Vendor, actor: Actor) -> str:
+    side = side_of(runtime, vendor, actor)
+    if side is None:
+        raise NotAllowed(
+            f"Only {vendor.name}'s people and the internal team can record calls in this channel."
+        )
+    return side
+
+
+def _client(runtime: Runtime, team_id: str) -> Any:
+    client = runtime.client(team_id)
+    if client is None:
+        raise UserError("This workspace's installation is missing; ask your admin to reinstall.")
+    return client
+
+
+# --------------------------------------------------------------------------- people
+
+
+def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
+    """Who may own an action item: the channel's members and both sides' contacts."""
+    ids: list[str] = [c.user_id for c in active_contacts(vendor)]
+    try:
+        ids += runtime.directory.channel_members(vendor.team_id, vendor.channel_id)[:MAX_PEOPLE]
+    except (SlackApiError, LookupError):
+        log.info(
+            "could not list members of %s; owners resolve among contacts only", vendor.channel_id
+        )
+    sides = {c.user_id: c.side for c in active_contacts(vendor)}
+    people: list[Person] = []
+    for user_id in dict.fromkeys(ids):
+        try:
+            user = runtime.directory.user(vendor.team_id, user_id)
+        except (SlackApiError, LookupError):
+            user = None
+        if user is not None and (user.is_bot or user.deleted):
+            continue
+        side = sides.get(user_id)
+        if side is None and user is not None:
+            if user.team_id and user.team_id in (vendor.external_team_ids or []):
+                side = VENDOR
+            elif user.team_id and user.team_id != vendor.team_id:
+                continue  # a third organization: nobody's owner here
+            else:
+                side = VENDOR if (user.is_guest and not vendor.is_ext_shared) else INTERNAL
+        if side is None:
+            continue
+        names = [user.real_name, user.display_name, user.name] if user else []
+        people.append(Person(user_id, tuple(n for n in names if n) or (user_id,), cast(Side, side)))
+    return people
+
+
+def _extract(runtime: Runtime, vendor: Vendor, text: str, call_at: datetime) -> Extraction:
+    we = internal_primary(vendor)
+    they = vendor_primary(vendor)
+    return extract(
+        text,
+        call_at=call_at,
+        tz=vendor_zone(vendor),
+        people=_people(runtime, vendor),
+        we_user_id=we.user_id if we else None,
+        they_user_id=they.user_id if they else None,
+    )
+
+
+def _default_participants(vendor: Vendor) -> list[str]:
+    return list(dict.fromkeys(c.user_id for c in active_contacts(vendor)))
+
+
+# --------------------------------------------------------------------------- transcripts
+
+
+def _allowed_file_host(runtime: Runtime, url: str) -> bool:
+    """The bot token goes only to Slack's file hosts (or the configured API host)."""
+    host = (urlsplit(url).hostname or "").lower()
+    api_host = (urlsplit(runtime.settings.slack_api_url).hostname or "").lower()
+    return host == api_host or host == "slack.com" or host.endswith(".slack.com")
+
+
+def _too_large(name: str, size: int) -> UserError:
+    limit = transcripts.MAX_TRANSCRIPT_BYTES
+    return UserError(
+        f"{name} is {size / MB:.1f} MB; transcripts can be up to {limit / MB:.0f} MB. "
+        "Paste the summary instead."
+    )
+
+
+def download_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) -> tuple[str, bytes]:
+    """(file name, content) of a transcript file, fetched from `url_private` with the bot token.
+
+    The size is checked before anything is downloaded; every failure is a UserError."""
+    name = str(file.get("name") or file.get("title") or file.get("id") or "the file")
+    client = _client(runtime, team_id)
+    url = file.get("url_private_download") or file.get("url_private")
+    if (not url or file.get("size") is None) and file.get("id"):
+        try:
+            info = client.files_info(file=file["id"])["file"]
+        except SlackApiError as exc:
+            raise UserError(
+                f"I couldn't get {name} from Slack ({exc.response.get('error')}); "
+                "paste the summary instead."
+            ) from None
+        file = {**file, **info}
+        url = file.get("url_private_download") or file.get("url_private")
+    if not is_transcript(name):
+        raise UserError(f"{name} is not a transcript: I read .vtt, .srt and .txt files.")
+    size = file.get("size")
+    limit = transcripts.MAX_TRANSCRIPT_BYTES
+    if isinstance(size, int) and size > limit:
+        raise _too_large(name, size)
+    if not url or not _allowed_file_host(runtime, str(url)):
+        raise UserError(f"I couldn't download {name}; paste the summary instead.")
+    request = urllib.request.Request(
+        str(url), headers={"Authorization": f"Bearer {client.token}"}, method="GET"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as resp:
+            data: bytes = resp.read(limit + 1)
+            content_type = str(resp.headers.get("Content-Type") or "")
+    except urllib.error.HTTPError as exc:
+        raise UserError(
+            f"I couldn't download {name} (Slack answered {exc.code}); paste the summary instead."
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError):
+        raise UserError(
+            f"I couldn't download {name} (no answer from Slack); try again in a minute."
+        ) from None
+    if len(data) > limit:
+        raise _too_large(name, len(data))
+    if content_type.startswith("text/html"):
+        # Slack answers a login page, not the file, when the token may not read it.
+        raise UserError(f"I'm not allowed to read {name}; paste the summary instead.")
+    return name, data
+
+
+def _read_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) -> tuple[str, str, str]:
+    """(name, raw text verbatim, text for extraction)."""
+    name, data = download_transcript(runtime, team_id, file)
+    text = transcripts.transcript_to_text(name, data)  # UserError: binary, wrong encoding …
+    return name, transcripts.decode_text(data, name), text
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def _items(recap: Recap, vendor: Vendor) -> tuple[Extraction, list[int | None]]:
+    data = dict(recap.extracted or {})
+    numbers = list(data.pop("deadline_numbers", []) or [])
+    ext = Extraction.from_dict(data)
+    numbers += [None] * (len(ext.action_items) - len(numbers))
+    return ext, numbers
+
+
+def record_view(vendor: Vendor, recap: Recap) -> RecapView:
+    tz = vendor_zone(vendor)
+    ext, numbers = _items(recap, vendor)
+    local_call = recap.call_at.astimezone(tz)
+    items: list[ItemView] = []
+    for item, number in zip(ext.action_items, numbers, strict=False):
+        items.append(
+            ItemView(
+                what=item.what,
+                owner_user_id=item.owner_user_id,
+                owner_text=item.owner_name,
+                owner_unsure=not item.owner_sure,
+                due_label=format_local(item.due_at, tz) if item.due_at else None,
+                due_text=item.due_text,
+                due_unsure=not item.due_sure,
+                deadline_number=number,
+            )
+        )
+    source = SOURCE_LABELS.get(recap.source)
+    if recap.transcript_name:
+        source = f"transcript {recap.transcript_name}" if recap.source == "file" else source
+    view = RecapView(
+        recap_id=recap.id,
+        vendor_name=vendor.name,
+        call_label=format_local(recap.call_at, tz),
+        call_day=f"{local_call:%a} {local_call.day} {local_call:%b %Y}",
+        created_by=recap.created_by,
+        revision=recap.revision,
+        participants=list(recap.participants or []),
+        decisions=[d.text for d in ext.decisions],
+        items=items,
+        questions=[q.text for q in ext.open_questions],
+        source_label=source,
+        permalink=recap.source_permalink,
+    )
+    if recap.transcript_name and recap.source != "file":
+        view.source_label = (view.source_label + " and " if view.source_label else "") + (
+            f"transcript {recap.transcript_name}"
+        )
+    view.internal = views.Confirmation(
+        _side_label(vendor, INTERNAL),
+        recap.internal_confirmed_by,
+        format_local(recap.internal_confirmed_at, tz) if recap.internal_confirmed_at else None,
+    )
+    view.vendor = views.Confirmation(
+        _side_label(vendor, VENDOR),
+        recap.vendor_confirmed_by,
+        format_local(recap.vendor_confirmed_at, tz) if recap.vendor_confirmed_at else None,
+    )
+    return view
+
+
+def _post_record(runtime: Runtime, vendor: Vendor, recap: Recap) -> str:
+    text, blocks = views.recap_message(record_view(vendor, recap))
+    client = _client(runtime, vendor.team_id)
+    try:
+        resp = client.chat_postMessage(
+            channel=recap.channel_id,
+            thread_ts=recap.thread_ts,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        raise UserError(
+            f"I couldn't post the recap in <#{recap.channel_id}> (Slack said "
+            f"`{exc.response.get('error')}`). Invite me to the channel and try again; "
+            "nothing was saved."
+        ) from None
+    return str(resp["ts"])
+
+
+def _update_record(runtime: Runtime, vendor: Vendor, recap: Recap) -> None:
+    if not recap.message_ts:
+        return
+    text, blocks = views.recap_message(record_view(vendor, recap))
+    try:
+        _client(runtime, vendor.team_id).chat_update(
+            channel=recap.channel_id, ts=recap.message_ts, text=text, blocks=blocks
+        )
+    except SlackApiError as exc:
+        raise UserError(
+            f"I couldn't update the recap message (Slack said `{exc.response.get('error')}`); "
+            "nothing was changed. Please try again."
+        ) from None
+
+
+def _item_key(item: Any) -> tuple[str, str | None, str | None]:
+    due = item.due_at.astimezone(UTC).isoformat() if item.due_at else None
+    return (" ".join(item.what.lower().split()), item.owner_user_id, due)
+
+
+def _sync_deadlines(
+    session: Session,
+    *,
+    runtime: Runtime,
+    vendor: Vendor,
+    recap: Recap,
+    ext: Extraction,
+    numbers: list[int | None],
+    actor_user_id: str,
+    now: datetime,
+    settled: bool,
+) -> list[int | None]:
+    """Deadlines for action items with an owner and a due date.
+
+    Items whose owner and date were read with certainty become deadlines at once; the unsure
+    ones when both sides have confirmed the record (their confirmation settles them)."""
+    numbers = list(numbers) + [None] * (len(ext.action_items) - len(numbers))
+    for i, item in enumerate(ext.action_items):
+        if numbers[i] is not None or not (item.owner_user_id and item.due_at):
+            continue
+        if not (settled or (item.owner_sure and item.due_sure)):
+            continue
+        title = " ".join(item.what.split())[:MAX_TITLE] or "Action item from a call recap"
+        deadline = add_deadline(
+            session,
+            runtime=runtime,
+            vendor=vendor,
+            title=title,
+            due_at=item.due_at,
+            owner_user_id=item.owner_user_id,
+            actor_user_id=actor_user_id,
+            now=now,
+            recap_id=recap.id,
+        )
+        numbers[i] = deadline.number
+    return numbers
+
+
+def _store_extraction(recap: Recap, ext: Extraction, numbers: list[int | None]) -> None:
+    recap.extracted = {**ext.to_dict(), "deadline_numbers": numbers}
+
+
+def _checked(text: str | None) -> str:
+    """The summary as given (kept verbatim), once it is known not to be empty or too long."""
+    transcripts.validate_summary(text or "")  # UserError: empty, whitespace, over the limit
+    return text or ""
+
+
+def _validate_summary(text: str | None, *, block_id: str = BlockId.SUMMARY) -> str:
+    try:
+        return _checked(text)
+    except UserError as exc:
+        raise FieldError(exc.message, block_id=block_id) from None
+
+
+def _extraction_text(recap_text: str, transcript_text: str | None) -> str:
+    if transcript_text:
+        return f"{recap_text}\n\n{transcript_text}"
+    return recap_text
+
+
+def _create(
+    session: Session,
+    *,
+    runtime: Runtime,
+    vendor: Vendor,
+    actor: Actor,
+    source: str,
+    text: str,
+    call_at: datetime,
+    participants: list[str],
+    channel_id: str,
+    thread_ts: str | None,
+    source_ref: str | None = None,
+    permalink: str | None = None,
+    transcript_name: str | None = None,
+    transcript_raw: str | None = None,
+    transcript_text: str | None = None,
+) -> Recap:
+    now = runtime.clock.now()
+    ext = _extract(runtime, vendor, _extraction_text(text, transcript_text), call_at)
+    recap = Recap(
+        vendor_id=vendor.id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        source=source,
+        source_ref=source_ref,
+        text=text,
+        transcript_name=transcript_name,
+        transcript=transcript_raw,
+        source_permalink=permalink,
+        call_at=call_at,
+        participants=participants,
+        extracted={},
+        revision=1,
+        created_by=actor.user_id,
+        created_at=now,
+        confirm_nudge_at=_calendar(vendor).add_business_days(now, CONFIRM_NUDGE_BUSINESS_DAYS),
+    )
+    session.add(recap)
+    session.flush()
+    numbers = _sync_deadlines(
+        session,
+        runtime=runtime,
+        vendor=vendor,
+        recap=recap,
+        ext=ext,
+        numbers=[],
+        actor_user_id=actor.user_id,
+        now=now,
+        settled=False,
+    )
+    _store_extraction(recap, ext, numbers)
+    session.add(
+        RecapRevision(
+            recap_id=recap.id,
+            revision=1,
+            text=text,
+            extracted=dict(recap.extracted),
+            edited_by=actor.user_id,
+            edited_at=now,
+        )
+    )
+    recap.message_ts = _post_record(runtime, vendor, recap)
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="recap.created",
+        subject=f"recap:{recap.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={
+            "source": source,
+            "source_ref": source_ref,
+            "decisions": len(ext.decisions),
+            "action_items": len(ext.action_items),
+            "open_questions": len(ext.open_questions),
+            "deadlines": [n for n in numbers if n is not None],
+        },
+    )
+    return recap
+
+
+# --------------------------------------------------------------------------- the modal
+
+
+@dataclass
+class RecapSubmission:
+    """What the recap modal sent back (read from view.state by the handler)."""
+
+    metadata: dict[str, Any]
+    summary: str | None
+    call_date: str | None = None
+    call_time: str | None = None
+    participants: list[str] | None = None
+    files: list[dict[str, Any]] | None = None
+
+
+def _form(
+    vendor: Vendor,
+    *,
+    metadata: dict[str, Any],
+    call_at: datetime,
+    participants: list[str],
+    summary: str | None = None,
+    editing: bool = False,
+    note: str | None = None,
+) -> RecapForm:
+    local = call_at.astimezone(vendor_zone(vendor))
+    return RecapForm(
+        metadata={k: v for k, v in metadata.items() if v is not None},
+        vendor_name=vendor.name,
+        tz_name=vendor.tz or "UTC",
+        call_date=local.date().isoformat(),
+        call_time=f"{local:%H:%M}",
+        participants=participants,
+        summary=summary,
+        editing=editing,
+        note=note,
+        allow_transcript=not editing,
+    )
+
+
+def open_form(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    channel_id: str,
+    thread_ts: str | None = None,
+) -> RecapForm:
+    """`/outsource recap`: the empty form for this vendor channel."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor)
+    return _form(
+        vendor,
+        metadata={"team": vendor.team_id, "channel": channel_id, "thread_ts": thread_ts},
+        call_at=runtime.clock.now(),
+        participants=_default_participants(vendor),
+    )
+
+
+def _may_edit(vendor: Vendor, recap: Recap, actor: Actor) -> bool:
+    if actor.user_id == recap.created_by:
+        return True
+    return any(c.user_id == actor.user_id for c in active_contacts(vendor, INTERNAL))
+
+
+def edit_form(session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any) -> RecapForm:
+    """**Edit**: the modal again, prefilled with the current revision."""
+    recap, vendor = _recap(session, recap_id)
+    actor = _host_actor(actor, vendor.team_id)
+    if not _may_edit(vendor, recap, actor):
+        raise NotAllowed(
+            f"Only <@{recap.created_by}> (who recorded it) or the internal contact can edit "
+            "this recap. Use the thread to say what should change."
+        )
+    summary: str | None = recap.text
+    note = None
+    if len(recap.text) > views.MODAL_TEXT_LIMIT:
+        summary = _items_as_text(vendor, recap)
+        note = (
+            "The original text is longer than a form can hold, so here are the items I found. "
+            "The original stays with the record."
+        )
+    return _form(
+        vendor,
+        metadata={"team": vendor.team_id, "channel": recap.channel_id, "recap": recap.id},
+        call_at=recap.call_at,
+        participants=list(recap.participants or []),
+        summary=summary,
+        editing=True,
+        note=note,
+    )
+
+
+def _items_as_text(vendor: Vendor, recap: Recap) -> str:
+    """The extracted items as headed text the extractor reads back the same way."""
+    tz = vendor_zone(vendor)
+    ext, _ = _items(recap, vendor)
+    lines: list[str] = []
+    if ext.decisions:
+        lines += ["Decisions:", *[f"- {d.text}" for d in ext.decisions], ""]
+    if ext.action_items:
+        lines.append("Action items:")
+        for item in ext.action_items:
+            owner = f"<@{item.owner_user_id}>" if item.owner_user_id else item.owner_name
+            line = f"- {owner} to {item.what}" if owner else f"- {item.what}"
+            if item.due_at:
+                local = item.due_at.astimezone(tz)
+                line += f" by {local:%Y-%m-%d %H:%M}"
+            elif item.due_text:
+                line += f" ({item.due_text})"
+            lines.append(line)
+        lines.append("")
+    if ext.open_questions:
+        lines += ["Open questions:", *[f"- {q.text}" for q in ext.open_questions]]
+    return "\n".join(lines).strip()[: views.MODAL_TEXT_LIMIT]
+
+
+def _call_at(vendor: Vendor, sub: RecapSubmission, now: datetime) -> datetime:
+    if not sub.call_date and not sub.call_time:
+        return now
+    tz = vendor_zone(vendor)
+    local_now = now.astimezone(tz)
+    try:
+        day = date.fromisoformat(sub.call_date) if sub.call_date else local_now.date()
+    except ValueError:
+        raise FieldError(
+            "Pick the call date from the calendar.", block_id=BlockId.RECAP_CALL_DATE
+        ) from None
+    try:
+        at = (
+            time.fromisoformat(sub.call_time)
+            if sub.call_time
+            else time(local_now.hour, local_now.minute)
+        )
+    except ValueError:
+        raise FieldError("Give the time as HH:MM.", block_id=BlockId.RECAP_CALL_TIME) from None
+    when = wall_to_utc(datetime.combine(day, at), tz)
+    if when > now + FUTURE_SLACK:
+        raise FieldError(
+            "That is in the future; record a call once it has happened.",
+            block_id=BlockId.RECAP_CALL_DATE,
+        )
+    return when
+
+
+def submit_form(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSubmission) -> Recap:
+    """The recap modal was submitted: post a new recap, or save an edit. FieldError on bad input."""
+    meta = sub.metadata
+    team_id = str(meta.get("team") or actor.team_id)
+    actor = _host_actor(actor, team_id)
+    if meta.get("recap"):
+        return _save_edit(session, runtime=runtime, actor=actor, sub=sub)
+    channel_id = str(meta.get("channel") or "")
+    try:
+        vendor = require_vendor(session, team_id=team_id, channel_id=channel_id)
+    except UserError as exc:
+        raise FieldError(exc.message) from None
+    try:
+        _require_party(runtime, vendor, actor)
+    except UserError as exc:
+        raise FieldError(exc.message) from None
+    text = _validate_summary(sub.summary)
+    now = runtime.clock.now()
+    call_at = _call_at(vendor, sub, now)
+    transcript_name = transcript_raw = transcript_text = None
+    for file in (sub.files or [])[:1]:
+        try:
+            transcript_name, transcript_raw, transcript_text = _read_transcript(
+                runtime, team_id, file
+            )
+        except UserError as exc:
+            raise FieldError(exc.message, block_id=BlockId.RECAP_TRANSCRIPT) from None
+    participants = (
+        sub.participants if sub.participants is not None else _default_participants(vendor)
+    )
+    source = "modal"
+    source_ref = None
+    if meta.get("offer"):
+        offer = session.get(RecapOffer, int(meta["offer"]))
+        if offer is not None and offer.vendor_id == vendor.id:
+            source, source_ref = offer.kind, offer.ref
+    elif meta.get("mention"):
+        source_ref = f"mention:{meta['mention']}"
+    recap = _create(
+        session,
+        runtime=runtime,
+        vendor=vendor,
+        actor=actor,
+        source=source,
+        source_ref=source_ref,
+        text=text,
+        call_at=call_at,
+        participants=list(dict.fromkeys(participants)),
+        channel_id=channel_id,
+        thread_ts=meta.get("thread_ts"),
+        transcript_name=transcript_name,
+        transcript_raw=transcript_raw,
+        transcript_text=transcript_text,
+    )
+    if meta.get("offer"):
+        _mark_offer_made(session, int(meta["offer"]), recap)
+    return recap
+
+
+def _save_edit(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSubmission) -> Recap:
+    try:
+        recap, vendor = _recap(session, sub.metadata.get("recap"))
+    except UserError as exc:
+        raise FieldError(exc.message) from None
+    if not _may_edit(vendor, recap, actor):
+        raise FieldError(
+            "Only the person who recorded this recap or the internal contact can edit it."
+        )
+    text = _validate_summary(sub.summary)
+    now = runtime.clock.now()
+    call_at = _call_at(vendor, sub, now) if (sub.call_date or sub.call_time) else recap.call_at
+    participants = (
+        list(dict.fromkeys(sub.participants))
+        if sub.participants is not None
+        else recap.participants
+    )
+    if text == recap.text and call_at == recap.call_at and participants == recap.participants:
+        return recap  # nothing changed: no revision, no new confirmations needed
+    transcript_text = None
+    if recap.transcript and recap.transcript_name and recap.source != "file":
+        transcript_text = transcripts.transcript_to_text(
+            recap.transcript_name, recap.transcript.encode("utf-8")
+        )
+    ext = _extract(runtime, vendor, _extraction_text(text, transcript_text), call_at)
+    # Items that did not change keep their deadlines; new ones get theirs.
+    old_ext, old_numbers = _items(recap, vendor)
+    kept = {_item_key(i): n for i, n in zip(old_ext.action_items, old_numbers, strict=False) if n}
+    numbers: list[int | None] = [kept.pop(_item_key(i), None) for i in ext.action_items]
+    old_revision = recap.revision
+    recap.revision = old_revision + 1
+    recap.text = text
+    recap.call_at = call_at
+    recap.participants = participants
+    # The record changed: what was confirmed is not what is there now.
+    recap.internal_confirmed_by = recap.internal_confirmed_at = None
+    recap.vendor_confirmed_by = recap.vendor_confirmed_at = None
+    recap.confirm_nudge_at = _calendar(vendor).add_business_days(now, CONFIRM_NUDGE_BUSINESS_DAYS)
+    numbers = _sync_deadlines(
+        session,
+        runtime=runtime,
+        vendor=vendor,
+        recap=recap,
+        ext=ext,
+        numbers=numbers,
+        actor_user_id=actor.user_id,
+        now=now,
+        settled=False,
+    )
+    _store_extraction(recap, ext, numbers)
+    session.add(
+        RecapRevision(
+            recap_id=recap.id,
+            revision=recap.revision,
+            text=text,
+            extracted=dict(recap.extracted),
+            edited_by=actor.user_id,
+            edited_at=now,
+        )
+    )
+    _update_record(runtime, vendor, recap)
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="recap.edited",
+        subject=f"recap:{recap.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={
+            "revision": recap.revision,
+            "from_revision": old_revision,
+            "action_items": len(ext.action_items),
+            "unlinked_deadlines": sorted(kept.values()),
+        },
+    )
+    return recap
+
+
+# --------------------------------------------------------------------------- shortcut
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """A message's readable text: its text, else what its blocks and attachments say."""
+    text = str(message.get("text") or "")
+    extra: list[str] = []
+    for block in message.get("blocks") or []:
+        extra.extend(_block_texts(block))
+    for att in message.get("attachments") or []:
+        for key in ("pretext", "title", "text"):
+            if att.get(key):
+                extra.append(str(att[key]))
+        for f in att.get("fields") or []:
+            extra.append(f"{f.get('title', '')}: {f.get('value', '')}".strip(": "))
+        for block in att.get("blocks") or []:
+            extra.extend(_block_texts(block))
+    more = "\n".join(e for e in extra if e.strip() and e.strip() not in text)
+    if not text.strip():
+        return more.strip()
+    if more and len(more) > len(text):
+        return more.strip()
+    return text
+
+
+def _block_texts(block: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    kind = block.get("type")
+    if kind in ("section", "header") and isinstance(block.get("text"), dict):
+        out.append(str(block["text"].get("text") or ""))
+        for f in block.get("fields") or []:
+            out.append(str(f.get("text") or ""))
+    elif kind == "context":
+        out.extend(str(e.get("text") or "") for e in block.get("elements") or [] if "text" in e)
+    elif kind == "rich_text":
+        out.append(_rich_text(block.get("elements") or []))
+    elif kind == "markdown":
+        out.append(str(block.get("text") or ""))
+    return out
+
+
+def _rich_text(elements: list[Any], prefix: str = "") -> str:
+    lines: list[str] = []
+    for el in elements:
+        kind = el.get("type")
+        if kind == "rich_text_list":
+            for sub in el.get("elements") or []:
+                lines.append(_rich_text([sub], prefix="- "))
+        elif kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
+            parts = []
+            for leaf in el.get("elements") or []:
+                t = leaf.get("type")
+                if t == "text":
+                    parts.append(str(leaf.get("text") or ""))
+                elif t == "user":
+                    parts.append(f"<@{leaf.get('user_id')}>")
+                elif t == "link":
+                    parts.append(str(leaf.get("text") or leaf.get("url") or ""))
+                elif t == "emoji":
+                    parts.append(f":{leaf.get('name')}:")
+            lines.append(prefix + "".join(parts))
+    return "\n".join(lines)
+
+
+def recap_from_message(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, message: dict[str, Any]
+) -> Recap:
+    """The `recap_from_message` shortcut: the message becomes a recap in its thread."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor)
+    ts = str(message.get("ts") or "")
+    if not ts:
+        raise UserError("I can't tell which message that was; try the shortcut again.")
+    text = _message_text(message)
+    transcript: tuple[str, str, str] | None = None
+    for file in message.get("files") or []:
+        if is_transcript(file.get("name")):
+            transcript = _read_transcript(runtime, vendor.team_id, file)
+            break
+    if not text.strip() and transcript is None:
+        raise UserError(
+            "That message has no text to make a recap from. Use the shortcut on the message "
+            "with the call summary, or `/outsource recap` to paste it."
+        )
+    if text.strip():
+        text = _checked(text)
+    elif transcript is not None:
+        text = transcript[2]
+    client = _client(runtime, vendor.team_id)
+    try:
+        permalink = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+    except SlackApiError:
+        permalink = None
+    return _create(
+        session,
+        runtime=runtime,
+        vendor=vendor,
+        actor=actor,
+        source="shortcut",
+        source_ref=ts,
+        text=text,
+        call_at=_posted_at(ts, runtime.clock.now()),
+        participants=_participants_with(vendor, [actor.user_id]),
+        channel_id=channel_id,
+        thread_ts=str(message.get("thread_ts") or ts),
+        permalink=permalink,
+        transcript_name=transcript[0] if transcript and text != transcript[2] else None,
+        transcript_raw=transcript[1] if transcript else None,
+        transcript_text=transcript[2] if transcript and text != transcript[2] else None,
+    )
+
+
+def _participants_with(vendor: Vendor, extra: list[str]) -> list[str]:
+    return list(dict.fromkeys(_default_participants(vendor) + [u for u in extra if u]))
+
+
+def _posted_at(ts: str | None, now: datetime) -> datetime:
+    """When a message was posted (its ts), as the call's time; `now` when that is not plausible
+    (a ts from the future, or older than the calls people record afterwards)."""
+    try:
+        at = datetime.fromtimestamp(float(ts or ""), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now
+    if now - MESSAGE_AGE_LIMIT <= at <= now:
+        return at
+    return now
+
+
+# --------------------------------------------------------------------------- confirmations
+
+
+def confirm(
+    session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any, side: str
+) -> tuple[Recap, bool]:
+    """A side confirms the record. Returns (recap, changed); wrong side → UserError."""
+    recap, vendor = _recap(session, recap_id)
+    actor = _host_actor(actor, vendor.team_id)
+    actual = side_of(runtime, vendor, actor)
+    if actual != side:
+        label = _side_label(vendor, side)
+        if side == INTERNAL:
+            raise NotAllowed(
+                f"Only the internal team can confirm for the {label}; nothing changed."
+            )
+        raise NotAllowed(f"Only {label}'s people can confirm for {label}; nothing changed.")
+    now = runtime.clock.now()
+    tz = vendor_zone(vendor)
+    if side == INTERNAL:
+        if recap.internal_confirmed_by:
+            raise UserError(
+                f"<@{recap.internal_confirmed_by}> already confirmed this for the internal team "
+                f"on {format_local(recap.internal_confirmed_at or now, tz)}."
+            )
+        recap.internal_confirmed_by, recap.internal_confirmed_at = actor.user_id, now
+    else:
+        if recap.vendor_confirmed_by:
+            raise UserError(
+                f"<@{recap.vendor_confirmed_by}> already confirmed this for {vendor.name} "
+                f"on {format_local(recap.vendor_confirmed_at or now, tz)}."
+            )
+        recap.vendor_confirmed_by, recap.vendor_confirmed_at = actor.user_id, now
+    both = bool(recap.internal_confirmed_by and recap.vendor_confirmed_by)
+    detail: dict[str, Any] = {"side": side, "revision": recap.revision, "both": both}
+    if both:
+        recap.confirm_nudge_at = None
+        ext, numbers = _items(recap, vendor)
+        new_numbers = _sync_deadlines(
+            session,
+            runtime=runtime,
+            vendor=vendor,
+            recap=recap,
+            ext=ext,
+            numbers=numbers,
+            actor_user_id=actor.user_id,
+            now=now,
+            settled=True,
+        )
+        if new_numbers != numbers:
+            _store_extraction(recap, ext, new_numbers)
+            detail["deadlines"] = [
+                n for n, o in zip(new_numbers, numbers, strict=False) if n and not o
+            ]
+    _update_record(runtime, vendor, recap)
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="recap.confirmed",
+        subject=f"recap:{recap.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail=detail,
+    )
+    return recap, True
+
+
+# --------------------------------------------------------------------------- offers
+
+
+@dataclass
+class MakeResult:
+    """**Make a recap**: either a recap made at once, or a form to open."""
+
+    recap: Recap | None = None
+    form: RecapForm | None = None
+
+
+def make_recap(
+    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
+) -> MakeResult:
+    """The **Make a recap** button of an offer or a call-mention nudge."""
+    if value.get("offer"):
+        return _make_from_offer(session, runtime=runtime, actor=actor, offer_id=value["offer"])
+    if value.get("mention"):
+        mention = session.get(CallMention, _int(value["mention"]))
+        if mention is None:
+            raise NotFound("That call is no longer on record.")
+        vendor = _vendor_for(session, mention.vendor_id)
+        actor = _host_actor(actor, vendor.team_id)
+        _require_party(runtime, vendor, actor)
+        return MakeResult(
+            form=_form(
+                vendor,
+                metadata={
+                    "team": vendor.team_id,
+                    "channel": mention.channel_id,
+                    "thread_ts": mention.thread_ts or mention.message_ts,
+                    "mention": mention.id,
+                },
+                call_at=min(mention.said_at, runtime.clock.now()),
+                participants=_participants_with(vendor, [mention.user_id]),
+            )
+        )
+    raise NotFound("That button is out of date.")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("That button is out of date.") from None
+
+
+def _make_from_offer(
+    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any
+) -> MakeResult:
+    offer = session.get(RecapOffer, _int(offer_id))
+    if offer is None:
+        raise NotFound("That offer is out of date.")
+    vendor = _vendor_for(session, offer.vendor_id)
+    actor = _host_actor(actor, vendor.team_id)
+    _require_party(runtime, vendor, actor)
+    if offer.recap_id is not None:
+        raise UserError("A recap of this was already made — it is in this thread.")
+    call_at = _posted_at(offer.message_ts, runtime.clock.now())
+    meta = {
+        "team": vendor.team_id,
+        "channel": offer.channel_id,
+        "thread_ts": offer.thread_ts,
+        "offer": offer.id,
+    }
+    if offer.kind == "huddle" or (offer.kind == "bot" and not (offer.text or "").strip()):
+        return MakeResult(
+            form=_form(
+                vendor,
+                metadata=meta,
+                call_at=call_at,
+                participants=_participants_with(vendor, [actor.user_id]),
+            )
+        )
+    client = _client(runtime, vendor.team_id)
+    try:
+        permalink = client.chat_getPermalink(
+            channel=offer.channel_id, message_ts=offer.message_ts
+        ).get("permalink")
+    except SlackApiError:
+        permalink = None
+    if offer.kind == "file":
+        file = {"id": offer.ref, "name": offer.file_name, "size": offer.file_size}
+        if offer.file_url:
+            file["url_private"] = offer.file_url
+        name, raw, text = _read_transcript(runtime, vendor.team_id, file)
+        if not text.strip():
+            raise UserError(f"{name} has no words in it; paste the summary instead.")
+        recap = _create(
+            session,
+            runtime=runtime,
+            vendor=vendor,
+            actor=actor,
+            source="file",
+            source_ref=offer.ref,
+            text=text,
+            call_at=call_at,
+            participants=_participants_with(vendor, [actor.user_id]),
+            channel_id=offer.channel_id,
+            thread_ts=offer.thread_ts,
+            permalink=permalink,
+            transcript_name=name,
+            transcript_raw=raw,
+        )
+    else:
+        text = _checked(offer.text)
+        recap = _create(
+            session,
+            runtime=runtime,
+            vendor=vendor,
+            actor=actor,
+            source="bot",
+            source_ref=offer.ref,
+            text=text,
+            call_at=call_at,
+            participants=_participants_with(vendor, [actor.user_id]),
+            channel_id=offer.channel_id,
+            thread_ts=offer.thread_ts,
+            permalink=permalink,
+        )
+    _mark_offer_made(session, offer.id, recap)
+    return MakeResult(recap=recap)
+
+
+def _mark_offer_made(session: Session, offer_id: int, recap: Recap) -> None:
+    offer = session.get(RecapOffer, offer_id)
+    if offer is not None and offer.recap_id is None:
+        offer.recap_id = recap.id
+        offer.state = "made"
+
+
+def _offer(
+    session: Session,
+    runtime: Runtime,
+    msg: ChannelMessage,
+    *,
+    kind: str,
+    ref: str,
+    what: str,
+    posted_by: str | None,
+    text: str | None = None,
+    file: dict[str, Any] | None = None,
+) -> None:
+    vendor = msg.vendor
+    now = runtime.clock.now()
+    thread_ts = msg.thread_ts or msg.ts
+    state = "offered"
+    size = file.get("size") if file else None
+    limit = transcripts.MAX_TRANSCRIPT_BYTES
+    if isinstance(size, int) and size > limit:
+        state = "refused"
+    values: dict[str, Any] = {
+        "vendor_id": vendor.id,
+        "channel_id": vendor.channel_id,
+        "kind": kind,
+        "ref": ref,
+        "message_ts": msg.ts,
+        "thread_ts": thread_ts,
+        "posted_by": posted_by,
+        "file_name": (file or {}).get("name"),
+        "file_size": size if isinstance(size, int) else None,
+        "file_url": (file or {}).get("url_private_download") or (file or {}).get("url_private"),
+        "text": text,
+        "state": state,
+        "offered_at": now,
+    }
+    if not insert_ignore(session, RecapOffer, values, ["vendor_id", "kind", "ref"]):
+        return  # this file or post was offered before
+    offer = session.scalar(
+        select(RecapOffer).where(
+            RecapOffer.vendor_id == vendor.id, RecapOffer.kind == kind, RecapOffer.ref == ref
+        )
+    )
+    assert offer is not None
+    key = f"recap-offer:{offer.id}"
+    if state == "refused":
+        line = views.too_large_message(
+            name=what, size_mb=float(size or 0) / MB, limit_mb=limit / MB
+        )
+        outbox.enqueue(
+            session,
+            team_id=vendor.team_id,
+            dedupe_key=key,
+            channel_id=vendor.channel_id,
+            thread_ts=thread_ts,
+            kind="recap_offer",
+            now=now,
+            text=line,
+            vendor_id=vendor.id,
+            priority=outbox.PRIORITY_INFO,
+            summary=f"{what} is too large to read as a transcript",
+        )
+    else:
+        line, blocks, summary = views.offer_message(kind=kind, offer_id=offer.id, what=what)
+        outbox.enqueue(
+            session,
+            team_id=vendor.team_id,
+            dedupe_key=key,
+            channel_id=vendor.channel_id,
+            thread_ts=thread_ts,
+            kind="recap_offer",
+            now=now,
+            text=line,
+            blocks=blocks,
+            vendor_id=vendor.id,
+            priority=outbox.PRIORITY_INFO,
+            summary=summary,
+        )
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=posted_by or "bot",
+        action="recap.offered" if state == "offered" else "recap.offer_refused",
+        subject=f"recap_offer:{offer.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={"kind": kind, "ref": ref, "size": size},
+    )
+
+
+def _file_details(runtime: Runtime, vendor: Vendor, file: dict[str, Any]) -> dict[str, Any]:
+    """A file object as shared; files from another organization arrive as a stub
+    (`file_access: check_file_info`) that files.info fills in."""
+    if file.get("name") or file.get("file_access") != "check_file_info" or not file.get("id"):
+        return file
+    client = runtime.client(vendor.team_id)
+    if client is None:
+        return file
+    try:
+        info: dict[str, Any] = client.files_info(file=file["id"])["file"]
+    except SlackApiError as exc:
+        log.info("files.info for %s failed: %s", file.get("id"), exc.response.get("error"))
+        return file
+    return {**file, **info}
+
+
+def meeting_app_name(runtime: Runtime, event: dict[str, Any]) -> str | None:
+    """The name of the known meeting-note app that posted this message, if any."""
+    profile = event.get("bot_profile") or {}
+    names = [
+        str(profile.get("name") or ""),
+        str(event.get("username") or ""),
+        str(profile.get("app_name") or ""),
+    ]
+    ids = {str(event.get("bot_id") or "").lower(), str(event.get("app_id") or "").lower()}
+    ids.add(str(profile.get("app_id") or "").lower())
+    for known in runtime.settings.meeting_note_apps:
+        key = known.lower().strip()
+        if not key:
+            continue
+        if key in ids:
+            return next((n for n in names if n), known)
+        for name in names:
+            if name and re.search(r"(?<![a-z0-9])" + re.escape(key), name.lower()):
+                return name
+    return None
+
+
+def _in_recap_thread(session: Session, vendor: Vendor, thread_ts: str | None) -> bool:
+    if not thread_ts:
+        return False
+    found = session.scalar(
+        select(Recap.id)
+        .where(
+            Recap.vendor_id == vendor.id,
+            or_(Recap.message_ts == thread_ts, Recap.thread_ts == thread_ts),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> None:
+    """Transcript files, meeting-note apps' posts, huddles and call mentions in a vendor channel."""
+    event = msg.event
+    author = msg.actor.user_id if msg.actor else event.get("user")
+    for file in event.get("files") or []:
+        file = _file_details(runtime, msg.vendor, file)
+        name = str(file.get("name") or file.get("title") or "")
+        if is_transcript(name) and file.get("id"):
+            _offer(
+                session,
+                runtime,
+                msg,
+                kind="file",
+                ref=str(file["id"]),
+                what=name,
+                posted_by=author,
+                file=file,
+            )
+    if msg.subtype == "huddle_thread":
+        _offer(session, runtime, msg, kind="huddle", ref=msg.ts, what="a huddle", posted_by=author)
+        return
+    if msg.is_bot:
+        app = meeting_app_name(runtime, event)
+        if app is not None and not event.get("files"):
+            _offer(
+                session,
+                runtime,
+                msg,
+                kind="bot",
+                ref=msg.ts,
+                what=app,
+                posted_by=app,
+                text=_message_text(event) or None,
+            )
+        return
+    if author and CALL_MENTION_RE.search(msg.text):
+        _record_mention(session, runtime, msg, str(author))
+
+
+def _record_mention(session: Session, runtime: Runtime, msg: ChannelMessage, user_id: str) -> None:
+    vendor = msg.vendor
+    if _in_recap_thread(session, vendor, msg.thread_ts):
+        return  # talk about a call that already has its record
+    waiting = session.scalar(
+        select(CallMention.id)
+        .where(
+            CallMention.vendor_id == vendor.id,
+            CallMention.channel_id == vendor.channel_id,
+            CallMention.state == "waiting",
+        )
+        .limit(1)
+    )
+    if waiting is not None:
+        return  # one nudge covers every mention of the same call
+    said_at = runtime.clock.now()  # the event arrives as the message is posted
+    mention = CallMention(
+        vendor_id=vendor.id,
+        channel_id=vendor.channel_id,
+        message_ts=msg.ts,
+        thread_ts=msg.thread_ts or msg.ts,
+        user_id=user_id,
+        said_at=said_at,
+        nudge_at=_calendar(vendor).add_business_hours(said_at, MENTION_NUDGE_BUSINESS_HOURS),
+        state="waiting",
+        text=msg.text[:2000],
+    )
+    session.add(mention)
+    session.flush()
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=user_id,
+        action="call_mention.recorded",
+        subject=f"call_mention:{mention.id}",
+        at=runtime.clock.now(),
+        vendor_id=vendor.id,
+        detail={"nudge_at": mention.nudge_at.isoformat(), "message_ts": msg.ts},
+    )
+
+
+message_observers = [observe_message]
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
+    """A call mentioned 4 business hours ago with no recap since → one nudge in its thread."""
+    now = ctx.now
+    due = list(
+        session.scalars(
+            select(CallMention)
+            .where(CallMention.state == "waiting", CallMention.nudge_at <= now)
+            .order_by(CallMention.nudge_at)
+            .limit(500)
+        )
+    )
+    made = 0
+    for mention in due:
+        vendor = session.get(Vendor, mention.vendor_id)
+        if vendor is None or vendor.archived_at is not None:
+            mention.state = "closed"
+            audit.record(
+                session,
+                team_id=vendor.team_id if vendor else "-",
+                actor="bot",
+                action="call_mention.closed",
+                subject=f"call_mention:{mention.id}",
+                at=now,
+                vendor_id=mention.vendor_id,
+            )
+            continue
+        recapped = session.scalar(
+            select(Recap.id)
+            .where(
+                Recap.vendor_id == vendor.id,
+                Recap.channel_id == mention.channel_id,
+                Recap.created_at >= mention.said_at,
+            )
+            .limit(1)
+        )
+        if recapped is not None:
+            mention.state = "recapped"
+            audit.record(
+                session,
+                team_id=vendor.team_id,
+                actor="bot",
+                action="call_mention.recapped",
+                subject=f"call_mention:{mention.id}",
+                at=now,
+                vendor_id=vendor.id,
+                detail={"recap_id": recapped},
+            )
+            continue
+        text, blocks, summary = views.mention_nudge(mention_id=mention.id, user_id=mention.user_id)
+        if outbox.enqueue(
+            session,
+            team_id=vendor.team_id,
+            dedupe_key=f"call-mention:{mention.id}:nudge",
+            channel_id=mention.channel_id,
+            thread_ts=mention.thread_ts or mention.message_ts,
+            kind="recap_nudge",
+            now=now,
+            text=text,
+            blocks=blocks,
+            vendor_id=vendor.id,
+            priority=outbox.PRIORITY_NUDGE,
+            summary=summary,
+        ):
+            made += 1
+        mention.state = "nudged"
+        audit.record(
+            session,
+            team_id=vendor.team_id,
+            actor="bot",
+            action="call_mention.nudged",
+            subject=f"call_mention:{mention.id}",
+            at=now,
+            vendor_id=vendor.id,
+        )
+    return made
+
+
+def nudge_unconfirmed(session: Session, ctx: SweepContext) -> int:
+    """A recap one business day old that a side has not confirmed → one nudge in its thread."""
+    now = ctx.now
+    due = list(
+        session.scalars(
+            select(Recap)
+            .where(Recap.confirm_nudge_at.is_not(None), Recap.confirm_nudge_at <= now)
+            .order_by(Recap.confirm_nudge_at)
+            .limit(500)
+        )
+    )
+    made = 0
+    for recap in due:
+        recap.confirm_nudge_at = None
+        vendor = session.get(Vendor, recap.vendor_id)
+        if vendor is None or vendor.archived_at is not None or not recap.message_ts:
+            audit.record(
+                session,
+                team_id=vendor.team_id if vendor else "-",
+                actor="bot",
+                action="recap.confirm_nudge_dropped",
+                subject=f"recap:{recap.id}",
+                at=now,
+                vendor_id=recap.vendor_id,
+            )
+            continue
+        sides: list[str] = []
+        who: list[str] = []
+        for side, confirmed, contact in (
+            (INTERNAL, recap.internal_confirmed_by, internal_primary(vendor)),
+            (VENDOR, recap.vendor_confirmed_by, vendor_primary(vendor)),
+        ):
+            if confirmed:
+                continue
+            sides.append(_side_label(vendor, side) if side == VENDOR else "the internal team")
+            if contact is not None:
+                who.append(f"<@{contact.user_id}>")
+        view = record_view(vendor, recap)
+        text, summary = views.confirm_nudge(sides=sides, who=who, call_day=view.call_day)
+        if outbox.enqueue(
+            session,
+            team_id=vendor.team_id,
+            dedupe_key=f"recap:{recap.id}:r{recap.revision}:confirm-nudge",
+            channel_id=recap.channel_id,
+            thread_ts=recap.thread_ts or recap.message_ts,
+            kind="recap_nudge",
+            now=now,
+            text=text,
+            vendor_id=vendor.id,
+            priority=outbox.PRIORITY_NUDGE,
+            summary=summary,
+        ):
+            made += 1
+        audit.record(
+            session,
+            team_id=vendor.team_id,
+            actor="bot",
+            action="recap.confirm_nudged",
+            subject=f"recap:{recap.id}",
+            at=now,
+            vendor_id=vendor.id,
+            detail={"revision": recap.revision, "sides": sides},
+        )
+    return made
+
+
+sweep_steps = [
+    ("recap call-mention nudges", nudge_call_mentions),
+    ("recap confirmation nudges", nudge_unconfirmed),
+]

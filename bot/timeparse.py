@@ -1,0 +1,777 @@
+"""Reading what people type about time: deadlines, durations, clock times, zones, countries.
+
+Pure functions, no Slack and no database. Every bad input raises `UserError` with a
+message that says what was understood and what the right form is.
+
+Rules this module keeps:
+
+* Every returned instant is timezone-aware; `When.at` is in UTC.
+* DST is zoneinfo's business: a wall-clock time that does not exist (the hour the
+  clocks skip) moves forward to the first instant that wall-clock time is reached,
+  and a wall-clock time that happens twice (the hour the clocks repeat) means the
+  first one.
+* Nothing time-dependent is cached: "now" always comes from the caller.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import UserError
+
+__all__ = [
+    "DEFAULT_DUE_TIME",
+    "MAX_PAUSE",
+    "When",
+    "format_both",
+    "format_local",
+    "parse_clock_time",
+    "parse_duration",
+    "parse_quiet_hours",
+    "parse_when",
+    "resolve_country",
+    "resolve_zone",
+    "wall_to_utc",
+]
+
+DEFAULT_DUE_TIME = time(17, 0)
+"""A date given without a time of day means this local time."""
+
+MAX_AHEAD_YEARS = 5
+MAX_PAUSE = timedelta(days=90)
+MAX_INPUT_CHARS = 100
+
+WHEN_USAGE = '/outsource deadline add "<title>" <when>'
+WHEN_EXAMPLES = "Try `2027-03-10`, `2027-03-10 17:00`, `next friday` or `in 3 days`."
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _fmt_time_zone(local: datetime) -> str:
+    return f"{local:%H:%M} {local.tzname() or ''}".rstrip()
+
+
+def _fmt_day(local: datetime, *, year: bool = True) -> str:
+    text = f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+    return f"{text} {local.year}" if year else text
+
+
+def format_local(at: datetime, tz: ZoneInfo | tzinfo) -> str:
+    """`Wed 10 Mar 2027 17:00 CET` — English names whatever the process locale is."""
+    if at.tzinfo is None:
+        raise ValueError("format_local needs an aware datetime")
+    local = at.astimezone(tz)
+    return f"{_fmt_day(local)} {_fmt_time_zone(local)}"
+
+
+def format_both(at: datetime, vendor_tz: ZoneInfo, user_tz: ZoneInfo) -> str:
+    """`Wed 10 Mar 2027 17:00 CET (11:00 EST your time)`.
+
+    The part in brackets appears only when the user's wall clock differs from the
+    vendor's; it names the day too when the user's calendar day is a different one.
+    """
+    first = format_local(at, vendor_tz)
+    vendor_local = at.astimezone(vendor_tz)
+    user_local = at.astimezone(user_tz)
+    if vendor_local.replace(tzinfo=None) == user_local.replace(tzinfo=None):
+        return first
+    if user_local.date() == vendor_local.date():
+        theirs = _fmt_time_zone(user_local)
+    else:
+        theirs = f"{_fmt_day(user_local, year=False)} {_fmt_time_zone(user_local)}"
+    return f"{first} ({theirs} your time)"
+
+
+# --------------------------------------------------------------------------- wall clock
+
+
+def wall_to_utc(naive: datetime, tz: ZoneInfo | tzinfo) -> datetime:
+    """The first UTC instant at which the wall clock in `tz` reads `naive` or later.
+
+    An ordinary time maps to its one instant; a repeated time (DST fold) maps to the
+    first of its two instants; a skipped time (DST gap) maps to the instant the
+    clocks jump, i.e. it shifts forward to the first valid wall-clock time.
+    """
+    naive = naive.replace(tzinfo=None, fold=0)
+    first = naive.replace(tzinfo=tz).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first
+    # In a gap. fold=1 applies the offset after the transition, which lands before
+    # the jump; fold=0 the offset before it, which lands after. The jump is between.
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    hi = first
+    if lo >= hi:  # not a gap after all (odd zone data); keep zoneinfo's answer
+        return first
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        mid = mid.replace(microsecond=0)
+        if mid <= lo:
+            break
+        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _add_years(d: datetime, years: int) -> datetime:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+# --------------------------------------------------------------------------- parse_when
+
+
+@dataclass(frozen=True)
+class When:
+    """A parsed `<when>`.
+
+    at: the instant, aware, UTC. local: the same instant in the zone it was read in.
+    had_time: whether the text named a time of day (else 17:00 local was used).
+    text: what the user typed. note: set when the time was adjusted (DST gap), to be
+    shown with the confirmation.
+    """
+
+    at: datetime
+    local: datetime
+    had_time: bool
+    text: str
+    note: str | None = None
+
+
+_MONTH_RE = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH_WORD = re.compile(rf"\b{_MONTH_RE}\b", re.IGNORECASE)
+_MONTH_NAMES_FULL = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_WEEKDAY_RE = (
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)"
+)
+_WEEKDAY_WORD = re.compile(rf"\b{_WEEKDAY_RE}\b", re.IGNORECASE)
+_YEAR_WORD = re.compile(r"\b\d{4}\b")
+
+_ISO = re.compile(
+    r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?:\s*(?P<z>[zZ]|[+-]\d{2}:?\d{2}))?)?$"
+)
+# Day/month written with digits only: 03/04/2027, 3/4, 10.03.2027, 10-03-2027, 10.03.
+_NUMERIC_DM = re.compile(
+    r"(?<![\d:/.\-])(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})"
+    r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\d:/\-]|\.\d)"
+)
+_TIME_TOKEN = re.compile(
+    r"\d:\d{2}|\d\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|\d\s*h(?![a-z])"
+    r"|\b(?:noon|midday|midnight|morning|afternoon|evening|night|tonight|now"
+    r"|hours?|hrs?|minutes?|mins?|seconds?|secs?)\b",
+    re.IGNORECASE,
+)
+_EOD = re.compile(r"\b(?:eod|cob|end of (?:the )?day|close of business)\b", re.IGNORECASE)
+_PERIOD_END = re.compile(
+    r"^(?:(?P<short>eow|eom)|end of (?:the )?(?P<which>this |next )?(?P<unit>week|month))$",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(r"^(?:due\s+by|due|by|on)\s+", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"^(?:in\s+)?(?P<parts>(?:(?:\d+(?:\.\d+)?|an?|one)\s*"
+    r"(?:weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])[\s,]*(?:and\s+)?)+)$",
+    re.IGNORECASE,
+)
+_RELATIVE_PART = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?|an?|one)\s*(?P<unit>weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _unparseable(text: str) -> UserError:
+    return UserError(f"I couldn't read '{text}' as a date. {WHEN_EXAMPLES}", usage=WHEN_USAGE)
+
+
+def parse_when(text: str, *, tz: ZoneInfo, now: datetime) -> When:
+    """Read a deadline `<when>` in `tz`, relative to `now` (aware).
+
+    Accepted: ISO (`2027-03-10`, `2027-03-10 17:00`, `2027-03-10T17:00`, with an
+    optional `Z`/`+01:00` offset, `2027/03/10`), and English natural language via
+    dateparser (`tomorrow 5pm`, `next friday`, `in 3 days`, `in 2 hours`, `Mar 10`,
+    `10 March 2027 9:30`, `friday noon`, `eod friday`, `end of week`, `end of month`).
+    A date without a time of day means 17:00 local. Refused: empty, unreadable,
+    numeric day/month that could be either way round (`03/04/2027`), vague spans
+    (`next month`, `2027`), the past, more than 5 years ahead.
+    """
+    if now.tzinfo is None:
+        raise ValueError("parse_when needs an aware `now`")
+    original = text if isinstance(text, str) else str(text)
+    shown = " ".join(original.split())
+    if not shown:
+        raise UserError(f"Give a date for the deadline. {WHEN_EXAMPLES}", usage=WHEN_USAGE)
+    if len(shown) > MAX_INPUT_CHARS:
+        raise UserError(
+            f"That date is too long for me ({len(shown)} characters). {WHEN_EXAMPLES}",
+            usage=WHEN_USAGE,
+        )
+    now_local = now.astimezone(tz)
+    s = _LEADING_FILLER.sub("", shown).strip()
+
+    try:
+        when = (
+            _parse_period_end(s, shown, tz, now_local)
+            or _parse_iso(s, shown, tz)
+            or _parse_relative(s, shown, tz, now_local)
+            or _parse_natural(s, shown, tz, now_local)
+        )
+        _check_range(when, now_local)
+    except (OverflowError, ValueError):  # dates at the edge of what datetime can hold
+        raise _unparseable(shown) from None
+    return when
+
+
+def _make(
+    local_naive: datetime, tz: ZoneInfo, *, had_time: bool, text: str, note: str | None = None
+) -> When:
+    at = wall_to_utc(local_naive, tz)
+    local = at.astimezone(tz)
+    if note is None and local.replace(tzinfo=None) != local_naive.replace(tzinfo=None):
+        note = (
+            f"{local_naive:%H:%M} does not exist on {_fmt_day(local)} in {tz} "
+            f"(the clocks go forward), so I used {_fmt_time_zone(local)}."
+        )
+    return When(at=at, local=local, had_time=had_time, text=text, note=note)
+
+
+def _make_aware(aware: datetime, tz: ZoneInfo, *, had_time: bool, text: str) -> When:
+    at = aware.astimezone(UTC)
+    return When(at=at, local=at.astimezone(tz), had_time=had_time, text=text)
+
+
+def _parse_period_end(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> When | None:
+    m = _PERIOD_END.match(s)
+    if not m:
+        return None
+    short = (m.group("short") or "").lower()
+    unit = "week" if short == "eow" else "month" if short == "eom" else m.group("unit").lower()
+    explicit_next = (m.group("which") or "").strip().lower() == "next"
+    today = now_local.date()
+
+    def end_of(d: date) -> date:
+        if unit == "week":  # the Friday of d's week
+            return d + timedelta(days=4 - d.weekday())
+        first_next = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return first_next - timedelta(days=1)
+
+    def step(d: date) -> date:
+        if unit == "week":
+            return d + timedelta(days=7)
+        return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+    day = end_of(step(today)) if explicit_next else end_of(today)
+    candidate = _make(datetime.combine(day, DEFAULT_DUE_TIME), tz, had_time=False, text=shown)
+    if not explicit_next and candidate.at <= now_local:
+        # This week's Friday (or this month's last day) at 17:00 has gone: the next one.
+        day = end_of(step(today if unit == "month" else day))
+        candidate = _make(datetime.combine(day, DEFAULT_DUE_TIME), tz, had_time=False, text=shown)
+    return candidate
+
+
+def _parse_iso(s: str, shown: str, tz: ZoneInfo) -> When | None:
+    m = _ISO.match(s)
+    if not m:
+        return None
+    try:
+        day = date(int(m["y"]), int(m["m"]), int(m["d"]))
+    except ValueError:
+        raise UserError(
+            f"'{shown}' is not a real date. {WHEN_EXAMPLES}", usage=WHEN_USAGE
+        ) from None
+    if m["H"] is None:
+        return _make(datetime.combine(day, DEFAULT_DUE_TIME), tz, had_time=False, text=shown)
+    try:
+        clock = time(int(m["H"]), int(m["M"]), int(m["S"] or 0))
+    except ValueError:
+        raise UserError(
+            f"'{shown}' has a time I can't use: write it as 24-hour HH:MM, "
+            "e.g. `2027-03-10 17:00`.",
+            usage=WHEN_USAGE,
+        ) from None
+    naive = datetime.combine(day, clock)
+    zone = m["z"]
+    if zone is None:
+        return _make(naive, tz, had_time=True, text=shown)
+    if zone in ("z", "Z"):
+        offset = timedelta(0)
+    else:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise UserError(f"'{zone}' is not a UTC offset I can use.", usage=WHEN_USAGE)
+        offset = sign * timedelta(hours=hours, minutes=minutes)
+    return _make_aware(naive.replace(tzinfo=timezone(offset)), tz, had_time=True, text=shown)
+
+
+def _number(word: str) -> float:
+    w = word.lower()
+    return 1.0 if w in ("a", "an", "one") else float(w)
+
+
+def _parse_relative(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> When | None:
+    """`in 3 days`, `in 2 hours`, `in 1h30m`, `3d`: done here, not by dateparser.
+
+    Days and weeks count calendar days in the local zone and land at 17:00 unless
+    hours or minutes are part of the amount; hours and minutes count real elapsed
+    time (so `in 2 hours` across a DST change is still two hours).
+    """
+    m = _RELATIVE.match(s)
+    if not m:
+        return None
+    days = 0.0
+    seconds = 0.0
+    has_clock_unit = False
+    for part in _RELATIVE_PART.finditer(m["parts"]):
+        n = _number(part["n"])
+        unit = part["unit"].lower()
+        if unit.startswith("w"):
+            days += 7 * n
+        elif unit.startswith("d"):
+            days += n
+        elif unit.startswith("h"):
+            seconds += 3600 * n
+            has_clock_unit = True
+        else:
+            seconds += 60 * n
+            has_clock_unit = True
+    if days > 366 * (MAX_AHEAD_YEARS + 1) or seconds > 86400 * 366 * (MAX_AHEAD_YEARS + 1):
+        raise UserError(
+            f"'{shown}' is more than {MAX_AHEAD_YEARS} years away. {WHEN_EXAMPLES}",
+            usage=WHEN_USAGE,
+        )
+    if has_clock_unit:
+        at = now_local.astimezone(UTC) + timedelta(days=days, seconds=seconds)
+        return _make_aware(at, tz, had_time=True, text=shown)
+    if days != int(days):
+        raise UserError(
+            f"'{shown}': give whole days, or hours (e.g. `in 36 hours`).", usage=WHEN_USAGE
+        )
+    day = now_local.date() + timedelta(days=int(days))
+    return _make(datetime.combine(day, DEFAULT_DUE_TIME), tz, had_time=False, text=shown)
+
+
+def _rewrite_numeric_dates(s: str, shown: str, now_local: datetime) -> str:
+    """Turn unambiguous digit-only day/month forms into words; refuse ambiguous ones."""
+
+    def repl(m: re.Match[str]) -> str:
+        a, b, y, sep = int(m["a"]), int(m["b"]), m["y"], m["sep"]
+        if sep == "-" and y is None:
+            return m.group(0)  # `3-4` is a range or a minus, not a date
+        if sep == "." and y is None:
+            where = "" if m.group(0) == shown else f" in '{shown}'"
+            raise UserError(
+                f"I can't tell whether '{m.group(0)}'{where} is a date or a time. "
+                "Write times as `9:30` and dates as `2027-03-10` or `10 Mar`.",
+                usage=WHEN_USAGE,
+            )
+        if a <= 12 and b <= 12 and a != b:
+            raise UserError(
+                f"'{m.group(0)}' could be {a} {_MONTHS[b - 1]} or {b} {_MONTHS[a - 1]}. "
+                "Write the date as `YYYY-MM-DD` (e.g. `2027-03-10`) or with a month name "
+                "(e.g. `10 Mar`).",
+                usage=WHEN_USAGE,
+            )
+        if a > 12 and b <= 12:
+            day, month = a, b
+        elif b > 12 and a <= 12:
+            day, month = b, a
+        elif a == b:
+            day, month = a, b
+        else:
+            raise _unparseable(shown)
+        if not 1 <= month <= 12 or not 1 <= day <= 31:
+            raise _unparseable(shown)
+        words = f"{day} {_MONTH_NAMES_FULL[month - 1]}"
+        if y is not None:
+            year = int(y) + (2000 if len(y) == 2 else 0)
+            words += f" {year}"
+        return words
+
+    return _NUMERIC_DM.sub(repl, s)
+
+
+def _dateparser_parse(s: str, now_local: datetime) -> tuple[datetime | None, str | None]:
+    # Imported here: dateparser is slow to import and only this path needs it.
+    from dateparser.date import DateDataParser
+
+    parser = DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": now_local.replace(tzinfo=None),
+            "PREFER_DATES_FROM": "future",
+        },
+    )
+    data = parser.get_date_data(s)
+    return data.date_obj, data.period
+
+
+def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> When:
+    s = _rewrite_numeric_dates(s, shown, now_local)
+    s = _EOD.sub("17:00", s)
+    had_time = bool(_TIME_TOKEN.search(s))
+    try:
+        parsed, period = _dateparser_parse(s, now_local)
+    except UserError:
+        raise
+    except Exception:  # dateparser has many ways to fail on odd input
+        raise _unparseable(shown) from None
+    if parsed is None:
+        raise _unparseable(shown)
+    if period not in (None, "day", "time"):
+        relative = re.match(r"^(?:in\s+)?(?:\d+|an?|one)\s", s, re.IGNORECASE) is not None
+        if not relative:
+            raise UserError(
+                f"'{shown}' is not a specific day. Name one: `next friday`, `end of week`, "
+                "`end of month`, `Mar 10` or `2027-03-10`.",
+                usage=WHEN_USAGE,
+            )
+    if parsed.year > now_local.year + MAX_AHEAD_YEARS + 1:
+        raise UserError(
+            f"I read that as {parsed.year} — that is more than {MAX_AHEAD_YEARS} years away.",
+            usage=WHEN_USAGE,
+        )
+
+    if parsed.tzinfo is not None:
+        # The text named a zone or offset ("17:00 EST"): that instant, shown in tz.
+        if not had_time:
+            parsed = parsed.replace(hour=DEFAULT_DUE_TIME.hour, minute=0, second=0)
+        return _make_aware(parsed, tz, had_time=had_time, text=shown)
+
+    day = parsed.date()
+    clock = parsed.time().replace(microsecond=0) if had_time else DEFAULT_DUE_TIME
+    today = now_local.date()
+
+    # A weekday after "next" is never today (dateparser agrees today, but keep it so).
+    if _WEEKDAY_WORD.search(s) and re.search(r"\bnext\b", s, re.IGNORECASE) and day <= today:
+        day += timedelta(days=7)
+
+    # `Mar 10` without a year: the first one still ahead, this year or next. dateparser
+    # prefers next year for today's date even when its 17:00 has not come yet.
+    if _MONTH_WORD.search(s) and not _YEAR_WORD.search(s):
+        for year in (today.year, today.year + 1):
+            try:
+                candidate_day = day.replace(year=year)
+            except ValueError:  # 29 February
+                continue
+            candidate = wall_to_utc(datetime.combine(candidate_day, clock), tz)
+            if candidate > now_local:
+                day = candidate_day
+                break
+
+    return _make(datetime.combine(day, clock), tz, had_time=had_time, text=shown)
+
+
+def _check_range(when: When, now_local: datetime) -> None:
+    if when.at <= now_local:
+        raise UserError(
+            f"I read that as {format_local(when.at, when.local.tzinfo or UTC)} — "
+            f"that is in the past. {WHEN_EXAMPLES}",
+            usage=WHEN_USAGE,
+        )
+    # Counted in local calendar days: the same date 5 years on is still fine.
+    if when.at.astimezone(now_local.tzinfo).date() > _add_years(now_local, MAX_AHEAD_YEARS).date():
+        raise UserError(
+            f"I read that as {format_local(when.at, when.local.tzinfo or UTC)} — "
+            f"that is more than {MAX_AHEAD_YEARS} years away.",
+            usage=WHEN_USAGE,
+        )
+
+
+# --------------------------------------------------------------------------- durations
+
+_DURATION_PART = re.compile(
+    r"(?P<n>\d+)\s*(?P<unit>weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"^(?:\d+\s*(?:weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])[\s,]*"
+    r"(?:and\s+)?)+$",
+    re.IGNORECASE,
+)
+DURATION_USAGE = "/outsource pause <duration>"
+DURATION_EXAMPLES = "e.g. `3d`, `12h`, `90m`, `2w`, `1d12h` or `3 days`"
+
+
+def parse_duration(text: str) -> timedelta:
+    """`3d`, `12h`, `90m` (minutes), `2w`, `1d12h`, `3 days`, `1 day 12 hours`.
+
+    Whole numbers only; `m` means minutes. Refused: empty, `forever`, zero,
+    negative, months/years, more than 90 days.
+    """
+    s = " ".join(str(text).split())
+    if not s:
+        raise UserError(f"Say how long: {DURATION_EXAMPLES}.", usage=DURATION_USAGE)
+    low = s.lower()
+    if low in ("forever", "indefinitely", "always", "permanent", "permanently", "inf", "∞"):
+        raise UserError(
+            f"A pause needs an end, at most 90 days: {DURATION_EXAMPLES}. "
+            "For a vendor you no longer work with, use `/outsource offboard`.",
+            usage=DURATION_USAGE,
+        )
+    if low.startswith("-"):
+        raise UserError(
+            f"'{s}' is negative. Give a length of time: {DURATION_EXAMPLES}.",
+            usage=DURATION_USAGE,
+        )
+    if re.search(r"\b(?:months?|mo|years?|yrs?|y)\b|\d(?:mo|y)\b", low):
+        raise UserError(
+            f"'{s}': months and years vary in length; give days or weeks (at most 90 days), "
+            f"{DURATION_EXAMPLES}.",
+            usage=DURATION_USAGE,
+        )
+    if len(s) > 60 or not _DURATION.match(s):
+        raise UserError(
+            f"I couldn't read '{s}' as a length of time. Use {DURATION_EXAMPLES}.",
+            usage=DURATION_USAGE,
+        )
+    total = timedelta(0)
+    for part in _DURATION_PART.finditer(s):
+        n = int(part["n"])
+        unit = part["unit"].lower()
+        if n > 100_000:
+            total = MAX_PAUSE * 2
+            break
+        if unit.startswith("w"):
+            total += timedelta(weeks=n)
+        elif unit.startswith("d"):
+            total += timedelta(days=n)
+        elif unit.startswith("h"):
+            total += timedelta(hours=n)
+        else:
+            total += timedelta(minutes=n)
+    if total <= timedelta(0):
+        raise UserError(
+            f"'{s}' is no time at all. Give a length of time: {DURATION_EXAMPLES}.",
+            usage=DURATION_USAGE,
+        )
+    if total > MAX_PAUSE:
+        raise UserError(
+            f"'{s}' is longer than the 90 days a pause may last. {DURATION_EXAMPLES}.",
+            usage=DURATION_USAGE,
+        )
+    return total
+
+
+# --------------------------------------------------------------------------- clock times
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_clock_time(text: str) -> time:
+    """A 24-hour `HH:MM` (or `H:MM`): `9:00`, `09:00`, `17:30`.
+
+    Deliberately strict: `9`, `9am`, `25:00`, `9:5`, `24:00` are refused with the
+    right form, so a check-in never lands twelve hours off.
+    """
+    s = str(text).strip()
+    m = _CLOCK.match(s)
+    if m:
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if hour <= 23 and minute <= 59:
+            return time(hour, minute)
+        raise UserError(
+            f"'{s}' is not a time of day: hours go 00–23 and minutes 00–59, "
+            "e.g. `09:00` or `17:30`."
+        )
+    hint = ""
+    if re.fullmatch(r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)", s, re.IGNORECASE):
+        hint = " (I use the 24-hour clock: 9am is `09:00`, 5pm is `17:00`)"
+    elif re.fullmatch(r"\d{1,2}", s):
+        hint = f" (did you mean `{int(s):02d}:00`?)" if int(s) <= 23 else ""
+    raise UserError(f"I couldn't read '{s}' as a time{hint}. Use 24-hour HH:MM, e.g. `09:00`.")
+
+
+QUIET_USAGE = "/outsource quiet <HH:MM>-<HH:MM>"
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """`19:00-08:00` → (19:00, 08:00). May wrap midnight; start == end is refused."""
+    s = " ".join(str(text).split())
+    parts = re.split(r"\s*(?:-|–|—|\bto\b)\s*", s, maxsplit=1)
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        raise UserError(
+            f"I couldn't read '{s}' as quiet hours. Give start and end as 24-hour times, "
+            "e.g. `19:00-08:00`.",
+            usage=QUIET_USAGE,
+        )
+    try:
+        start = parse_clock_time(parts[0])
+        end = parse_clock_time(parts[1])
+    except UserError as exc:
+        if re.fullmatch(r"\d{1,2}", parts[0]) and parts[0] == parts[1]:
+            message = f"'{s}' starts and ends at the same time, and times need minutes."
+        else:
+            message = exc.message
+        raise UserError(
+            f"{message} Quiet hours look like `19:00-08:00` (they may run past midnight).",
+            usage=QUIET_USAGE,
+        ) from None
+    if start == end:
+        raise UserError(
+            f"Quiet hours '{s}' start and end at the same time. Give a span, "
+            "e.g. `19:00-08:00` (it may run past midnight).",
+            usage=QUIET_USAGE,
+        )
+    return start, end
+
+
+# --------------------------------------------------------------------------- zones
+
+
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules", "posix/Factory"})
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """lower-case name → canonical spelling, for every zone the system knows."""
+    import zoneinfo
+
+    return {
+        name.lower(): name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    }
+
+
+def resolve_zone(name: str) -> ZoneInfo:
+    """An IANA zone by name; case-insensitive (`europe/berlin` works).
+
+    Unknown names are refused with the closest known names (`Berlin` →
+    `Europe/Berlin`).
+    """
+    s = str(name).strip()
+    if not s:
+        raise UserError("Give a timezone as an IANA name, e.g. `Europe/Berlin`.")
+    names = _zone_names()
+    key = s.lower()
+    canonical = names.get(key) or names.get(key.replace(" ", "_"))
+    if canonical is not None:
+        try:
+            return ZoneInfo(canonical)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    suggestions = _zone_suggestions(key, names)
+    hint = " Did you mean " + ", ".join(f"`{n}`" for n in suggestions) + "?" if suggestions else ""
+    raise UserError(
+        f"I don't know the timezone '{s}'.{hint} Use an IANA name like `Europe/Berlin` "
+        "or `America/New_York`."
+    )
+
+
+def _zone_suggestions(key: str, names: dict[str, str], n: int = 3) -> list[str]:
+    key_ = key.replace(" ", "_")
+    out: list[str] = []
+    city = key_.rsplit("/", 1)[-1]
+    # Same city, any region ("berlin", "asia/berlin").
+    for low, canonical in sorted(names.items()):
+        if low.rsplit("/", 1)[-1] == city and canonical not in out:
+            out.append(canonical)
+    for low in difflib.get_close_matches(key_, list(names), n=n, cutoff=0.6):
+        if names[low] not in out:
+            out.append(names[low])
+    if len(out) < n:
+        cities: dict[str, list[str]] = {}
+        for low, canonical in names.items():
+            if "/" in low:
+                cities.setdefault(low.rsplit("/", 1)[-1], []).append(canonical)
+        for c in difflib.get_close_matches(city, list(cities), n=n, cutoff=0.75):
+            for canonical in sorted(cities[c]):
+                if canonical not in out:
+                    out.append(canonical)
+    return out[:n]
+
+
+# --------------------------------------------------------------------------- countries
+
+
+@cache
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    """(alpha-2 code → display name, lookup key → alpha-2 code) from the holidays package.
+
+    Lookup keys are lower-case alpha-2 codes, alpha-3 codes, aliases and names.
+    """
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    supported = set(holidays.list_supported_countries())
+    names: dict[str, str] = {}
+    lookup: dict[str, str] = {}
+    for key, entry in COUNTRIES.items():
+        codes = [c for c in entry[1:] if isinstance(c, str) and not c.startswith("Holidays")]
+        if not codes or len(codes[0]) != 2 or codes[0] not in supported:
+            continue
+        alpha2 = codes[0]
+        display = key.replace("_", " ").title()
+        names[alpha2] = display
+        for code in codes:
+            lookup.setdefault(code.lower(), alpha2)
+        lookup.setdefault(key.replace("_", " "), alpha2)
+        lookup.setdefault(entry[0].lower(), alpha2)
+    return names, lookup
+
+
+_COUNTRY_ALIASES = {"UK": "GB"}
+
+
+def resolve_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code the holidays package supports, upper-cased.
+
+    `de` → `DE`; `UK` → `GB`. Anything else (alpha-3 codes, country names, typos)
+    is refused with the code(s) it probably meant.
+    """
+    s = str(code).strip()
+    if not s:
+        raise UserError("Give a country as a two-letter ISO code, e.g. `DE` or `US`.")
+    names, lookup = _countries()
+    upper = s.upper()
+    upper = _COUNTRY_ALIASES.get(upper, upper)
+    if len(upper) == 2 and upper in names:
+        return upper
+    suggestions: list[str] = []
+    direct = lookup.get(s.lower())
+    if direct:
+        suggestions.append(direct)
+    for key in difflib.get_close_matches(s.lower(), list(lookup), n=5, cutoff=0.7):
+        if lookup[key] not in suggestions:
+            suggestions.append(lookup[key])
+    suggestions = suggestions[:3]
+    hint = (
+        " Did you mean " + ", ".join(f"`{c}` ({names[c]})" for c in suggestions) + "?"
+        if suggestions
+        else ""
+    )
+    raise UserError(
+        f"I don't know the country code '{s}' (or have no public holidays for it).{hint} "
+        "Use a two-letter ISO 3166 code, e.g. `DE`, `US`, `IN`."
+    )

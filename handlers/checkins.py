@@ -1,0 +1,126 @@
+"""Check-in listeners: `checkin every|off|now`, the Update button and its form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.actors import Actor
+from bot.blocks import kit
+from bot.blocks.checkins import read_update_form
+from bot.blocks.ids import Action, BlockId, Callback
+from bot.commands import CheckinEvery, CheckinNow, CheckinOff
+from bot.errors import UserError
+from bot.runtime import Runtime
+from bot.services import checkins as service
+from handlers.routing import CommandRequest, Reply, subcommand
+
+
+def register(app: App) -> None:
+    app.action(Action.CHECKIN_UPDATE_VENDOR)(on_update_button)
+    app.view(Callback.CHECKIN_MODAL)(on_update_submitted)
+
+
+# --------------------------------------------------------------------------- slash subcommands
+
+
+@subcommand(CheckinEvery)
+def every(cmd: CheckinEvery, req: CommandRequest) -> Reply:
+    result = service.set_cadence(
+        req.session,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        days=cmd.days,
+        at=cmd.at,
+        tz=cmd.tz,
+        now=req.runtime.clock.now(),
+    )
+    text = f"Check-ins for *{result.vendor.name}*: {result.description}."
+    if result.next_label:
+        text += f"\nNext check-in: {result.next_label}."
+    return Reply(text=text)
+
+
+@subcommand(CheckinOff)
+def off(cmd: CheckinOff, req: CommandRequest) -> Reply:
+    changed = service.cadence_off(
+        req.session, actor=req.actor, channel_id=req.channel_id, now=req.runtime.clock.now()
+    )
+    if not changed:
+        return Reply(text="There are no scheduled check-ins in this channel; nothing changed.")
+    return Reply(text="Scheduled check-ins are off for this channel.")
+
+
+@subcommand(CheckinNow)
+def now(cmd: CheckinNow, req: CommandRequest) -> Reply:
+    service.checkin_now(
+        req.session,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        client=req.client,
+        now=req.runtime.clock.now(),
+    )
+    return Reply(text="Check-in posted in this channel.")
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def on_update_button(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+) -> None:
+    ack()
+    action = (body.get("actions") or [{}])[0]
+    container = body.get("container") or {}
+    channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    form = service.open_update_form(
+        session,
+        runtime=runtime,
+        actor=actor,
+        channel_id=channel_id,
+        value=kit.decode(action.get("value")),
+        message_ts=message_ts,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=form.view)
+
+
+def on_update_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+) -> None:
+    form, errors = read_update_form(view)
+    if form is None:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        service.submit_update(
+            session,
+            runtime=runtime,
+            actor=actor,
+            metadata=kit.decode(view.get("private_metadata")),
+            form=form,
+            client=client,
+            now=runtime.clock.now(),
+        )
+    except UserError as exc:
+        # A modal shows errors next to a field; nothing this request did is kept.
+        context["failed"] = True
+        ack(response_action="errors", errors={BlockId.CHECKIN_ON_TRACK: exc.message[:150]})
+        return
+    ack()

@@ -1,0 +1,129 @@
+"""Global middleware: event de-duplication, who is acting, and who may do what."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+
+from bot import metrics
+from bot.actors import Actor
+from bot.blocks.ids import is_internal_only
+from bot.runtime import Runtime
+from storage.repositories import claim_event
+
+log = logging.getLogger(__name__)
+
+EXTERNAL_COMMAND_REFUSAL = (
+    "Sorry — `/outsource` commands are for the team that runs this vendor relationship. "
+    "You can use the buttons on the bot's messages in your shared channel."
+)
+EXTERNAL_ACTION_REFUSAL = "Sorry — that button is for the internal team; nothing was changed."
+
+
+def register(app: App) -> None:
+    app.middleware(skip_duplicate_events)
+    app.middleware(resolve_actor)
+    app.middleware(guard_internal_only)
+
+
+def skip_duplicate_events(
+    body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Slack retries (X-Slack-Retry-Num) keep the event_id: the second delivery does nothing.
+
+    The id is written in the request's own transaction, so a handler that fails rolls it back
+    and Slack's retry gets a real second chance.
+    """
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        runtime: Runtime = context["runtime"]
+        team = installing_team(context) or body.get("team_id") or "-"
+        if not claim_event(
+            context["session"], team_id=team, event_id=body["event_id"], at=runtime.clock.now()
+        ):
+            metrics.DUPLICATE_EVENTS.inc()
+            return BoltResponse(status=200, body="")
+    return next()
+
+
+def installing_team(context: BoltContext) -> str | None:
+    """The workspace that installed the bot. For a Slack Connect user the request's `team_id`
+    may be theirs; the authorization result names the installation."""
+    result = context.authorize_result
+    if result is not None and result.team_id:
+        return str(result.team_id)
+    return context.team_id
+
+
+def _user_of(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(user id, the user's own team id, the user's enterprise id) from any payload shape."""
+    if body.get("command"):
+        return body.get("user_id"), body.get("team_id"), body.get("enterprise_id")
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id"), user.get("team_id"), None
+    event = body.get("event")
+    if isinstance(event, dict):
+        uid = event.get("user")
+        if isinstance(uid, dict):  # user_change carries the whole user object
+            return uid.get("id"), uid.get("team_id"), None
+        return uid, event.get("user_team") or event.get("source_team"), None
+    return None, None, None
+
+
+def resolve_actor(
+    body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    user_id, user_team, user_enterprise = _user_of(body)
+    team_id = installing_team(context) or body.get("team_id") or ""
+    if user_id and user_team is None and body.get("type") != "event_callback":
+        runtime: Runtime = context["runtime"]
+        try:
+            found = runtime.directory.user(team_id, user_id)
+            user_team = found.team_id if found else None
+        except Exception:
+            log.warning("could not look up user %s", user_id, exc_info=True)
+    if user_id:
+        context["actor"] = Actor(
+            user_id=user_id,
+            user_team_id=user_team,
+            team_id=team_id,
+            enterprise_id=(
+                context.authorize_result.enterprise_id
+                if context.authorize_result is not None
+                else context.enterprise_id
+            ),
+            user_enterprise_id=user_enterprise,
+        )
+    return next()
+
+
+def guard_internal_only(
+    body: dict[str, Any],
+    context: BoltContext,
+    request: BoltRequest,
+    next: Callable[[], BoltResponse],
+) -> BoltResponse | None:
+    """Slash commands and `_internal` buttons are honoured only for the installing org."""
+    actor: Actor | None = context.get("actor")
+    if actor is None or actor.is_internal:
+        return next()
+    if body.get("command"):
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", "text": EXTERNAL_COMMAND_REFUSAL}),
+            headers={"content-type": ["application/json;charset=utf-8"]},
+        )
+    if body.get("type") == "block_actions":
+        action_ids = [a.get("action_id", "") for a in body.get("actions") or []]
+        if any(is_internal_only(a) for a in action_ids):
+            respond = context.respond
+            if respond is not None:
+                respond(
+                    text=EXTERNAL_ACTION_REFUSAL, response_type="ephemeral", replace_original=False
+                )
+            return BoltResponse(status=200, body="")
+    return next()

@@ -1,0 +1,115 @@
+"""Engine, sessions and migrations. The edge (request middleware, job wrapper) owns commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            # WAL lets readers run beside the one writer; foreign keys are off by default.
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """An engine and its one sessionmaker."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Tables owned by libraries (e.g. slack_sdk's OAuth stores), created at upgrade time
+        # under the same lock; Alembic's autogenerate ignores them (see migrations/env.py).
+        self.extra_metadata: list[MetaData] = []
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error."""
+        with self.sessionmaker.begin() as session:
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def upgrade(self) -> None:
+        upgrade(self.url, engine=self.engine, extra_metadata=self.extra_metadata)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(
+    url: str,
+    *,
+    engine: Engine | None = None,
+    revision: str = "head",
+    extra_metadata: Sequence[MetaData] = (),
+) -> None:
+    """Apply Alembic migrations up to `revision`, then create `extra_metadata`'s tables."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    own_engine = engine is None
+    engine = engine or make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several processes may start at once (gunicorn workers, workers): one migrates.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7461626)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            for metadata in extra_metadata:
+                metadata.create_all(conn)
+    finally:
+        if own_engine:
+            engine.dispose()  # closes SQLite connections, so WAL is checkpointed into the file

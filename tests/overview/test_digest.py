@@ -1,0 +1,107 @@
+"""Weekly digest: Monday 09:00 in each internal contact's own timezone, once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from storage.models import OutboxMessage
+from tests.harness import ALEX, OWNER, PRIYA, Harness
+from tests.overview.data import add_change, add_checkin, add_clock, add_deadline, add_recap
+
+
+def digests(h: Harness, user: str) -> list[dict]:
+    return [p for p in h.dms(user) if str(p.get("text", "")).startswith("Weekly digest")]
+
+
+def _week_of_work(h: Harness) -> int:
+    """Acme with Dana (London) and Alex (New York) as internal contacts, and a busy week."""
+    vid = h.make_vendor("Acme Dev", internal=(OWNER, ALEX), vendor=(PRIYA,))
+    t = datetime(2027, 3, 3, 12, tzinfo=UTC)  # Wednesday of the first week
+    add_deadline(h, vid, 1, "Shipped login", t - timedelta(days=1), state="done", done_at=t)
+    d2 = add_deadline(h, vid, 2, "Slipped payments", t + timedelta(days=1))
+    add_deadline(h, vid, 3, "Next week's demo", datetime(2027, 3, 10, 16, tzinfo=UTC))
+    add_change(
+        h,
+        vid,
+        d2,
+        old=t,
+        new=t + timedelta(days=7),
+        reason="API late",
+        approved_at=t + timedelta(hours=1),
+    )
+    add_recap(h, vid, "Kickoff notes", t, created_at=t)
+    add_checkin(
+        h, vid, t, answered_at=t + timedelta(hours=2), on_track="yes", done_text="Auth done"
+    )
+    add_clock(h, vid, t, 3)
+    return vid
+
+
+def test_digest_fires_once_at_nine_local_for_two_zones(any_harness: Harness) -> None:
+    h = any_harness
+    _week_of_work(h)
+    # Monday 8 March 2027: London is on GMT (09:00 = 09:00Z), New York on EST (09:00 = 14:00Z).
+    h.sweep("2027-03-08T08:59:00Z")
+    assert digests(h, OWNER) == [] and digests(h, ALEX) == []
+    h.sweep("2027-03-08T09:00:00Z")
+    assert len(digests(h, OWNER)) == 1 and digests(h, ALEX) == []
+    h.sweep("2027-03-08T09:00:30Z")
+    h.sweep("2027-03-08T13:59:00Z")
+    assert len(digests(h, OWNER)) == 1 and digests(h, ALEX) == []
+    h.sweep("2027-03-08T14:00:00Z")
+    h.sweep("2027-03-08T14:00:30Z")
+    h.sweep("2027-03-08T20:00:00Z")
+    assert len(digests(h, OWNER)) == 1 and len(digests(h, ALEX)) == 1
+
+    text = str(digests(h, OWNER)[0]["blocks"])
+    for needle in (
+        "Weekly digest — Acme Dev",
+        "Shipped login",  # done
+        "Slipped payments",  # slipped (due in the week, still open)
+        "Move to 2027-03-10",  # change approved
+        "Kickoff notes",  # recap still unconfirmed
+        "median 3.0 h",  # response figures
+        "SLA 8 h",
+        "Auth done",  # check-in answer
+        "Next week's demo",  # coming up
+    ):
+        assert needle in text, needle
+    # The vendor side never gets a digest.
+    assert digests(h, PRIYA) == []
+
+
+def test_digest_follows_each_readers_dst(harness: Harness) -> None:
+    """New York moves to EDT on 14 March 2027: the next digest is 13:00Z, London's still 09:00Z."""
+    h = harness
+    vid = _week_of_work(h)
+    add_deadline(h, vid, 4, "Second week item", datetime(2027, 3, 18, 16, tzinfo=UTC))
+    h.sweep("2027-03-08T20:00:00Z")
+    h.sweep("2027-03-15T08:59:00Z")
+    assert len(digests(h, OWNER)) == 1
+    h.sweep("2027-03-15T09:00:00Z")
+    assert len(digests(h, OWNER)) == 2
+    h.sweep("2027-03-15T12:59:00Z")
+    assert len(digests(h, ALEX)) == 1
+    h.sweep("2027-03-15T13:00:00Z")
+    assert len(digests(h, ALEX)) == 2
+
+
+def test_no_digest_when_nothing_to_say(harness: Harness) -> None:
+    h = harness
+    h.make_vendor("Quiet Co", internal=(OWNER,), vendor=(PRIYA,))
+    h.sweep("2027-03-08T09:00:00Z")
+    h.sweep("2027-03-08T09:01:00Z")
+    assert digests(h, OWNER) == []
+    with h.session() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
+        assert [(r.state, r.dedupe_key.startswith("digest:")) for r in rows] == [("skipped", True)]
+
+
+def test_digest_is_not_sent_days_late(harness: Harness) -> None:
+    """Down all Monday: Tuesday afternoon is too late for last week's digest."""
+    h = harness
+    _week_of_work(h)
+    h.sweep("2027-03-09T15:00:00Z")
+    assert digests(h, OWNER) == [] and digests(h, ALEX) == []
