@@ -52,7 +52,7 @@ import random
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -67,7 +67,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from sqlalchemy import Connection, and_, case, create_engine, func, select, text, update
+from sqlalchemy import Connection, and_, case, create_engine, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -83,6 +83,7 @@ METADATA_EVENT_TYPE = "outsource_bot_post"
 MAX_BLOCKS = 50
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 12  # definite errors (channel archived, bot removed …): then the row is `failed`
+CHANNEL_LOCK_SPACE = 7461628  # pg advisory locks (space, hashtext(channel)) while claiming
 EVENT_ID_RETENTION = timedelta(days=3)  # Slack retries within minutes; ids older are purged
 
 # Row states.
@@ -437,6 +438,7 @@ class Outbox:
         self._slots_lock = threading.Lock()
         self._clients: dict[tuple[str | None, str], WebClient] = {}
         self._clients_lock = threading.Lock()
+        self._contended = False  # the last claim skipped channels another worker held
 
     @property
     def owner(self) -> Owner:
@@ -463,7 +465,8 @@ class Outbox:
 
     # -- claiming -----------------------------------------------------------------------------
 
-    def _claim_query(self, now: datetime, dialect: str) -> Any:
+    def _claim_query(self, now: datetime) -> Any:
+        """The ids of the next batch (unlocked): spread over channels, bundles kept whole."""
         m = OutboxMessage
         due = and_(m.state == PENDING, m.not_before <= now)
         busy = select(m.channel_id).where(m.state.in_(IN_FLIGHT))
@@ -479,29 +482,70 @@ class Outbox:
             .where(due, m.channel_id.not_in(busy))
             .subquery()
         )
-        chosen = (
+        return (
             select(ranked.c.id)
             .order_by(ranked.c.rank, ranked.c.age, ranked.c.id)
             .limit(self.batch_size)
         )
-        query = select(m).where(m.id.in_(chosen), due).order_by(m.channel_id, m.priority, m.id)
-        if dialect == "postgresql":
+
+    def _claimable_rows(self, session: Session, now: datetime) -> list[OutboxMessage]:
+        """The rows of this batch, locked for this transaction. A channel's due bundle is
+        always taken whole, even where the batch limit cut it: two halves would be two posts.
+
+        PostgreSQL with several workers: each channel is claimed under a transaction-scoped
+        advisory lock, taken before any row lock. Without it two workers could each lock part
+        of a channel's bundle (FOR UPDATE SKIP LOCKED takes whatever is free), or both miss
+        that the other has just made the channel busy."""
+        m = OutboxMessage
+        due = and_(m.state == PENDING, m.not_before <= now)
+        candidates = session.execute(
+            select(m.id, m.channel_id, m.budgeted).where(m.id.in_(self._claim_query(now)))
+        ).all()
+        channels = sorted({c for _, c, _ in candidates})
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres and channels:
+            ours = set(
+                session.scalars(
+                    text(
+                        "SELECT c FROM unnest(CAST(:channels AS text[])) AS c "
+                        "WHERE pg_try_advisory_xact_lock(:space, hashtext(c))"
+                    ),
+                    {"channels": channels, "space": CHANNEL_LOCK_SPACE},
+                )
+            )
+            self._contended = len(ours) < len(channels)
+        else:
+            ours = set(channels)  # SQLite: the only delivering process
+        if not ours:
+            return []
+        ids = [i for i, c, _ in candidates if c in ours]
+        bundles = sorted({c for _, c, budgeted in candidates if budgeted and c in ours})
+        # A new statement: on PostgreSQL it sees the claims another worker committed before
+        # it let go of a channel, so the busy check is exact.
+        busy = select(m.channel_id).where(m.state.in_(IN_FLIGHT), m.channel_id.in_(ours))
+        query = (
+            select(m)
+            .where(
+                due,
+                m.channel_id.not_in(busy),
+                or_(m.id.in_(ids), and_(m.budgeted.is_(True), m.channel_id.in_(bundles))),
+            )
+            .order_by(m.channel_id, m.priority, m.id)
+        )
+        if postgres:
             query = query.with_for_update(skip_locked=True)
-        return query
+        return list(session.scalars(query))
 
     def _claim_and_plan(self, now: datetime, report: DeliveryReport) -> tuple[list[_Post], int]:
         """Claim a batch of due rows and plan its posts. Returns the posts and how many rows
         the batch handled (posts, or held back by the noise policy)."""
         owner = self.owner.key
         with self.db.transaction() as session:
-            dialect = session.get_bind().dialect.name
             rows = [
                 r
-                for r in session.scalars(self._claim_query(now, dialect))
+                for r in self._claimable_rows(session, now)
                 if r.state == PENDING and r.not_before <= now
             ]
-            if len(rows) >= self.batch_size:
-                rows = self._whole_bundles(session, rows, now)
             if not rows:
                 return [], 0
             by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
@@ -519,31 +563,6 @@ class Outbox:
                     row.claimed_at = claimed_at
                     row.attempts += 1
             return posts, len(rows)
-
-    def _whole_bundles(
-        self, session: Session, rows: list[OutboxMessage], now: datetime
-    ) -> list[OutboxMessage]:
-        """A full batch may cut a channel's bundle in two at its end: leave that channel's
-        budgeted rows for the next batch (unless nothing else would be left)."""
-        have = Counter(r.channel_id for r in rows if r.budgeted)
-        if not have:
-            return rows
-        m = OutboxMessage
-        due = dict(
-            session.execute(
-                select(m.channel_id, func.count())
-                .where(
-                    m.state == PENDING,
-                    m.not_before <= now,
-                    m.budgeted.is_(True),
-                    m.channel_id.in_(list(have)),
-                )
-                .group_by(m.channel_id)
-            ).all()
-        )
-        cut = {c for c, n in have.items() if due.get(c, 0) > n}
-        kept = [r for r in rows if not (r.budgeted and r.channel_id in cut)]
-        return kept or rows
 
     def _plan_channel(
         self,
@@ -605,9 +624,11 @@ class Outbox:
             while True:
                 if more and waiting < max(self.batch_size // 2, 1) and batches < max_batches:
                     self.owner.ensure_alive()
+                    self._contended = False
                     posts, handled = self._claim_and_plan(now, report)
                     batches += 1
-                    more = handled > 0
+                    # Channels another worker was claiming at that instant are worth a retry.
+                    more = handled > 0 or self._contended
                     for post in posts:
                         queues[post.channel_id].append(post)
                         if post.channel_id not in active:

@@ -237,7 +237,9 @@ def test_each_channel_gets_at_most_one_post_per_pace_interval(h: Harness) -> Non
     for channel in ("CS00000", "CS00001"):
         times = [c.at for c in h.fake.calls("chat.postMessage") if c.params["channel"] == channel]
         gaps = [b - a for a, b in pairwise(times)]
-        assert len(gaps) == 2 and min(gaps) >= 0.29
+        # Paced from when each call starts; the fake stamps arrival, a few ms of thread jitter
+        # later on a busy machine. Unpaced, the gaps would be ~0.
+        assert len(gaps) == 2 and min(gaps) >= 0.25
 
 
 def test_due_budgeted_posts_are_bundled_but_thread_replies_stay_in_their_thread(

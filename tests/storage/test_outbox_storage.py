@@ -74,6 +74,38 @@ def test_a_claim_takes_the_next_post_of_many_channels_and_bundles_budgeted_rows(
     assert {k for k, v in states(db).items() if v == CLAIMED} == {"a0", "b0", "c0", "c1"}
 
 
+def test_a_bundle_cut_by_the_batch_limit_is_still_claimed_whole(db: Database) -> None:
+    put(db, "a0", "CA")
+    put(db, "a1", "CA")
+    put(db, "c0", "CC", budgeted=True)
+    put(db, "c1", "CC", budgeted=True)
+    put(db, "c2", "CC", budgeted=True)
+    # The limit takes a0 and c0 only; c1 and c2 belong to the same message.
+    assert sorted(claim(db, batch_size=2)) == [["a0"], ["c0", "c1", "c2"]]
+    assert states(db)["a1"] == PENDING
+
+
+def test_a_channel_another_worker_is_claiming_is_skipped_not_split(pg_url: str) -> None:
+    """PostgreSQL: while one worker's claim transaction holds channel CC, a second worker
+    takes nothing of CC (not even the bundle rows the first did not lock) and says so."""
+    db = Database(pg_url)
+    put(db, "b0", "CB")
+    for i in range(3):
+        put(db, f"c{i}", "CC", budgeted=True)
+    first = Outbox(db, lambda team: None, batch_size=500)
+    second = Outbox(db, lambda team: None, batch_size=500)
+    with db.transaction() as holding:
+        mine = first._claimable_rows(holding, NOW)
+        assert sorted(r.dedupe_key for r in mine) == ["b0", "c0", "c1", "c2"]
+        with db.transaction() as other:
+            assert second._claimable_rows(other, NOW) == []
+        assert second._contended is True
+    with db.transaction() as after:  # the first committed nothing: the channels are free again
+        assert len(second._claimable_rows(after, NOW)) == 4
+    assert second._contended is False
+    db.dispose()
+
+
 def test_a_channel_with_a_post_in_flight_is_not_claimed(db: Database) -> None:
     put(db, "a0", "CA")
     put(db, "a1", "CA")
