@@ -6,9 +6,12 @@ from slack_bolt import App
 
 from bot.modules import import_modules
 
-# Order: middleware first, then capabilities. A module missing from a build is skipped.
+# Order: middleware first, then capabilities. Bolt tries listeners in registration order until
+# one matches, so the busiest (channel messages, then the slash command) come first. A module
+# missing from a build is skipped.
 MODULES = [
     "handlers.middleware",
+    "handlers.messages",
     "handlers.commands",
     "handlers.vendors",
     "handlers.deadlines",
@@ -16,7 +19,6 @@ MODULES = [
     "handlers.checkins",
     "handlers.responsiveness",
     "handlers.overview",
-    "handlers.messages",
     "handlers.lifecycle",
 ]
 

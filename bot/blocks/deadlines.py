@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 Block = dict[str, Any]
 
 MILESTONE = "◆"
-MAX_LISTED = 40  # Slack allows 50 blocks in a message
 
 
 def _title(deadline: Deadline) -> str:
@@ -270,7 +269,6 @@ def listing(view: Listing) -> tuple[str, list[Block]]:
     vendor = view.vendor
     blocks: list[Block] = [kit.header(f"Deadlines — {vendor.name}"[:150])]
     lines: list[str] = []
-    numbers = {d.id: d.number for d in view.open}
     if not view.open:
         empty = (
             "No open deadlines. Add one with "
@@ -278,11 +276,10 @@ def listing(view: Listing) -> tuple[str, list[Block]]:
         )
         blocks.append(kit.section(empty))
         lines.append(empty)
-    shown = view.open[:MAX_LISTED]
-    for d in shown:
+    for d in view.open:
         parent = (
-            f" · part of #{numbers.get(d.parent_id, '?')}"
-            if d.parent_id is not None and d.parent_id in numbers
+            f" · part of #{view.parent_numbers[d.parent_id]}"
+            if d.parent_id is not None and d.parent_id in view.parent_numbers
             else ""
         )
         state = " · ".join(_state_words(d, view.pending.get(d.id), view.now))
@@ -293,8 +290,9 @@ def listing(view: Listing) -> tuple[str, list[Block]]:
         )
         blocks.append(kit.section(entry))
         lines.append(entry)
-    if len(view.open) > len(shown):
-        more = f"… and {len(view.open) - len(shown)} more open deadlines, due later."
+    hidden = view.open_count - len(view.open)
+    if hidden > 0:
+        more = f"… and {hidden} more open deadlines, due later."
         blocks.append(kit.context(more))
         lines.append(more)
     if view.recently_done:
@@ -311,9 +309,8 @@ def listing(view: Listing) -> tuple[str, list[Block]]:
             '`deadline move &lt;n&gt; &lt;when&gt; reason "…"` to propose a new date'
         )
     )
-    count = f"{len(view.open)} open" + (
-        f", the first {len(shown)} shown" if len(view.open) > len(shown) else ""
-    )
+    shown = f", the first {len(view.open)} shown" if hidden > 0 else ""
+    count = f"{view.open_count} open{shown}"
     text = f"Deadlines — {vendor.name} ({count})\n" + "\n".join(lines)
     return text[:3000], blocks[:50]
 

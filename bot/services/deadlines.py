@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -349,10 +349,15 @@ def pending_change(session: Session, deadline: Deadline) -> ChangeRequest | None
     )
 
 
+LISTED = 40  # deadlines shown in one listing: Slack allows 50 blocks in a message
+
+
 @dataclass
 class Listing:
     vendor: Vendor
-    open: list[Deadline]
+    open: list[Deadline]  # the first LISTED open deadlines, soonest due first
+    open_count: int  # all open deadlines
+    parent_numbers: dict[int, int]  # parent id -> number, for the shown parts of an open parent
     recently_done: list[Deadline]
     pending: dict[int, ChangeRequest]
     vendor_tz: ZoneInfo
@@ -361,15 +366,30 @@ class Listing:
 
 
 def list_deadlines(session: Session, *, runtime: Runtime, actor: Actor, channel_id: str) -> Listing:
-    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
-    now = runtime.clock.now()
-    open_items = list(
-        session.scalars(
-            select(Deadline)
-            .where(Deadline.vendor_id == vendor.id, Deadline.state == OPEN)
-            .order_by(Deadline.due_at, Deadline.number)
-        )
+    """What `/outsource deadline list` shows. Only the rows one message can show are loaded:
+    a vendor may have hundreds of open deadlines and this is the most used command."""
+    vendor = require_vendor(
+        session, team_id=actor.team_id, channel_id=channel_id, with_contacts=False
     )
+    now = runtime.clock.now()
+    # One round trip: the first rows, each carrying the count of all open ones.
+    page = session.execute(
+        select(Deadline, func.count().over().label("open_count"))
+        .where(Deadline.vendor_id == vendor.id, Deadline.state == OPEN)
+        .order_by(Deadline.due_at, Deadline.number)
+        .limit(LISTED)
+    ).all()
+    open_items = [deadline for deadline, _ in page]
+    open_count = int(page[0][1]) if page else 0
+    parents = {d.parent_id for d in open_items if d.parent_id is not None}
+    parent_numbers: dict[int, int] = {}
+    if parents:
+        found = session.execute(
+            select(Deadline.id, Deadline.number).where(
+                Deadline.id.in_(parents), Deadline.state == OPEN
+            )
+        )
+        parent_numbers = {parent_id: number for parent_id, number in found}
     done = list(
         session.scalars(
             select(Deadline)
@@ -385,16 +405,20 @@ def list_deadlines(session: Session, *, runtime: Runtime, actor: Actor, channel_
     pending: dict[int, ChangeRequest] = {}
     if open_items:
         for cr in session.scalars(
-            select(ChangeRequest).where(
+            select(ChangeRequest)
+            .where(
                 ChangeRequest.deadline_id.in_([d.id for d in open_items]),
                 ChangeRequest.state == PENDING,
             )
+            .order_by(ChangeRequest.id)
         ):
             if cr.deadline_id is not None:
                 pending.setdefault(cr.deadline_id, cr)
     return Listing(
         vendor=vendor,
         open=open_items,
+        open_count=open_count,
+        parent_numbers=parent_numbers,
         recently_done=done,
         pending=pending,
         vendor_tz=deadline_zone(runtime, vendor),

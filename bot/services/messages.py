@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.actors import Actor
 from bot.modules import import_modules
@@ -63,11 +64,12 @@ OBSERVER_MODULES = [
 ]
 
 
-def load_observers() -> list[MessageObserver]:
+@cache
+def load_observers() -> tuple[MessageObserver, ...]:
     observers: list[MessageObserver] = []
     for module in import_modules(OBSERVER_MODULES):
         observers.extend(getattr(module, "message_observers", []))
-    return observers
+    return tuple(observers)
 
 
 IGNORED_SUBTYPES = {
@@ -91,12 +93,20 @@ def observe_message(
     channel_id = event.get("channel")
     if not channel_id:
         return 0
-    vendor = session.scalar(
-        select(Vendor).where(
-            Vendor.team_id == team_id,
-            Vendor.channel_id == channel_id,
-            Vendor.archived_at.is_(None),
+    # Every message in every channel the bot is in comes here: one round trip for the vendor
+    # and its contacts (the observers ask which side the author is on).
+    vendor = (
+        session.execute(
+            select(Vendor)
+            .where(
+                Vendor.team_id == team_id,
+                Vendor.channel_id == channel_id,
+                Vendor.archived_at.is_(None),
+            )
+            .options(joinedload(Vendor.contacts))
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if vendor is None:
         return 0

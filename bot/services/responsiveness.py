@@ -19,7 +19,7 @@ import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 SILENCE_BUSINESS_DAYS = 5
+LAST_MESSAGE_PRECISION = timedelta(minutes=1)  # how often a chatty vendor row is rewritten
 SLA_USAGE = "/outsource sla <hours>"
 QUIET_USAGE = "/outsource quiet <HH:MM>-<HH:MM>  (or: quiet off)"
 PAUSE_USAGE = "/outsource pause <duration>  (e.g. 3d, 12h)"
@@ -308,7 +309,11 @@ def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> 
     side = side_of(runtime, vendor, msg.actor)
     now = runtime.clock.now()
     if side == VENDOR:
-        vendor.last_vendor_message_at = now
+        last = vendor.last_vendor_message_at
+        # Silence is measured in business days: a busy channel need not rewrite the vendor
+        # row on every message.
+        if last is None or now - last >= LAST_MESSAGE_PRECISION or now < last:
+            vendor.last_vendor_message_at = now
         stop_clocks(session, vendor=vendor, msg=msg, now=now)
     elif side == INTERNAL and (
         asks_question(msg.text) or mentions_vendor_side(runtime, vendor, msg.text)

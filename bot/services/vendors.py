@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot import audit, outbox
 from bot.actors import Actor
@@ -60,19 +60,28 @@ UNSHARED = "channel unshared"
 # ------------------------------------------------------------------------------ lookups
 
 
-def vendor_for_channel(session: Session, *, team_id: str, channel_id: str) -> Vendor | None:
-    return session.scalar(
-        select(Vendor).where(
-            Vendor.team_id == team_id,
-            Vendor.channel_id == channel_id,
-            Vendor.archived_at.is_(None),
-        )
+def vendor_for_channel(
+    session: Session, *, team_id: str, channel_id: str, with_contacts: bool = True
+) -> Vendor | None:
+    """The active vendor of a channel. `with_contacts=False` leaves the contacts to load on
+    first use instead of with the vendor (hot paths that never look at them)."""
+    query = select(Vendor).where(
+        Vendor.team_id == team_id,
+        Vendor.channel_id == channel_id,
+        Vendor.archived_at.is_(None),
     )
+    if not with_contacts:
+        query = query.options(lazyload(Vendor.contacts))
+    return session.scalar(query)
 
 
-def require_vendor(session: Session, *, team_id: str, channel_id: str) -> Vendor:
+def require_vendor(
+    session: Session, *, team_id: str, channel_id: str, with_contacts: bool = True
+) -> Vendor:
     """The active vendor of this channel, or a UserError that says how to register one."""
-    vendor = vendor_for_channel(session, team_id=team_id, channel_id=channel_id)
+    vendor = vendor_for_channel(
+        session, team_id=team_id, channel_id=channel_id, with_contacts=with_contacts
+    )
     if vendor is None:
         raise UserError(NOT_A_VENDOR_CHANNEL)
     return vendor

@@ -45,6 +45,8 @@ class Deadline(Base):
     __table_args__ = (
         UniqueConstraint("vendor_id", "number"),
         Index("ix_deadlines_next_reminder_at", "next_reminder_at"),
+        # `deadline list`, the home tab and the digest: a vendor's open deadlines, soonest first.
+        Index("ix_deadlines_vendor_state_due", "vendor_id", "state", "due_at"),
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:54:43.025485
+Create Date: 2026-11-23 14:34:02.430016
 """
 from alembic import op
 import sqlalchemy as sa
@@ -328,6 +328,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index('ix_deadlines_next_reminder_at', ['next_reminder_at'], unique=False)
+        batch_op.create_index('ix_deadlines_vendor_state_due', ['vendor_id', 'state', 'due_at'], unique=False)
 
     op.create_table('offboarding_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -428,6 +429,7 @@ def downgrade() -> None:
 
     op.drop_table('offboarding_items')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadlines_vendor_state_due')
         batch_op.drop_index('ix_deadlines_next_reminder_at')
 
     op.drop_table('deadlines')
