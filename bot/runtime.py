@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 
@@ -11,6 +13,21 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.slack import ClientFactory, Directory, make_client
 from storage.db import Database
+
+T = TypeVar("T")
+
+
+class InlineExecutor(Executor):
+    """Runs submitted work at once, in the caller's thread: Bolt's lazy listeners finish
+    before the request returns, in order (tests and the playground want that)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the future carries it, as a pool's would
+            future.set_exception(exc)
+        return future
 
 
 @dataclass
@@ -21,12 +38,19 @@ class Runtime:
     client_factory: ClientFactory
     directory: Directory = field(init=False)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Where Bolt runs lazy listeners (slow work after the ack); None: Bolt's thread pool.
+    listener_executor: Executor | None = None
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.client_factory)
 
     def client(self, team_id: str) -> WebClient | None:
         return self.client_factory(team_id)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Runtime:
+        # Bolt deep-copies a request's context for its lazy listeners: the process's runtime
+        # (database pool, clients, caches) is shared, never copied.
+        return self
 
 
 def token_client_factory(settings: Settings) -> ClientFactory:

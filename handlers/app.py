@@ -70,6 +70,8 @@ def create_app(runtime: Runtime) -> OutsourceApp:
         "token_verification_enabled": False,
         "request_verification_enabled": True,
     }
+    if runtime.listener_executor is not None:
+        kwargs["listener_executor"] = runtime.listener_executor
     if settings.oauth_enabled:
         from handlers.oauth import oauth_kwargs
 

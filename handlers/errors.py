@@ -15,23 +15,27 @@ from bot.errors import UserError
 log = logging.getLogger("outsource_bot.errors")
 
 
+def error_message(error: Exception) -> str:
+    """What the user is told: a domain error's own words, else a reference into the log."""
+    if isinstance(error, UserError):
+        return error.render()
+    ref = uuid.uuid4().hex[:8]
+    if isinstance(error, SlackApiError):
+        log.error("Slack API error [%s]: %s", ref, error.response.get("error"))
+    else:
+        log.exception("unhandled error [%s]", ref, exc_info=error)
+    return (
+        "Sorry — something went wrong on our side and nothing was changed. "
+        f"Please try again; if it keeps happening, tell your admin (ref `{ref}`)."
+    )
+
+
 def handle_listener_error(
     error: Exception, request: BoltRequest, body: dict[str, Any]
 ) -> BoltResponse:
     # The request's unit of work is rolled back (see OutsourceApp.dispatch).
     request.context["failed"] = True
-    if isinstance(error, UserError):
-        message = error.render()
-    else:
-        ref = uuid.uuid4().hex[:8]
-        if isinstance(error, SlackApiError):
-            log.error("Slack API error [%s]: %s", ref, error.response.get("error"))
-        else:
-            log.exception("unhandled error [%s]", ref, exc_info=error)
-        message = (
-            "Sorry — something went wrong on our side and nothing was changed. "
-            f"Please try again; if it keeps happening, tell your admin (ref `{ref}`)."
-        )
+    message = error_message(error)
     if body.get("command"):
         return BoltResponse(
             status=200,

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.actors import Actor
 from bot.blocks import kit
@@ -16,17 +17,22 @@ from bot.commands import RecapOpen
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import recaps as service
+from handlers.background import after_ack, hand_over
 from handlers.routing import CommandRequest, Reply, subcommand
 from storage.models import INTERNAL, VENDOR
 
 
 def register(app: App) -> None:
     app.view(Callback.RECAP_MODAL.value)(on_submit)
-    app.shortcut(Callback.RECAP_FROM_MESSAGE.value)(on_shortcut)
+    # A transcript file may take longer to download than Slack waits for an answer: those
+    # clicks are answered at once and the recap is made after the ack (handlers/background.py).
+    app.shortcut(Callback.RECAP_FROM_MESSAGE.value)(
+        ack=on_shortcut, lazy=[after_ack(recap_from_transcript_message)]
+    )
     app.action(Action.RECAP_CONFIRM_INTERNAL.value)(on_confirm)
     app.action(Action.RECAP_CONFIRM_VENDOR.value)(on_confirm)
     app.action(Action.RECAP_EDIT.value)(on_edit)
-    app.action(Action.RECAP_MAKE.value)(on_make)
+    app.action(Action.RECAP_MAKE.value)(ack=on_make, lazy=[after_ack(make_from_transcript)])
 
 
 @subcommand(RecapOpen)
@@ -80,17 +86,40 @@ def _value(view: dict[str, Any], block_id: str, key: str) -> Any:
 
 
 def on_shortcut(
-    ack: Ack, body: dict[str, Any], session: Any, runtime: Runtime, actor: Actor, respond: Respond
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    session: Any,
+    runtime: Runtime,
+    actor: Actor,
+    respond: Respond,
 ) -> None:
     ack()
+    message = body.get("message") or {}
+    channel_id = str((body.get("channel") or {}).get("id") or "")
+    name = service.transcript_in(message)
+    if name is not None:
+        service.check_may_record(session, runtime=runtime, actor=actor, channel_id=channel_id)
+        respond(text=reading(name), response_type="ephemeral", replace_original=False)
+        hand_over(context)  # to recap_from_transcript_message
+        return
+    service.recap_from_message(
+        session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
+    )
+
+
+def recap_from_transcript_message(
+    session: Session, runtime: Runtime, actor: Actor, body: dict[str, Any]
+) -> None:
+    message = body.get("message") or {}
     channel_id = str((body.get("channel") or {}).get("id") or "")
     service.recap_from_message(
-        session,
-        runtime=runtime,
-        actor=actor,
-        channel_id=channel_id,
-        message=body.get("message") or {},
+        session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
     )
+
+
+def reading(name: str) -> str:
+    return f"📄 Reading {kit.escape(name)}… the recap draft will be posted in the thread shortly."
 
 
 def _button_value(body: dict[str, Any]) -> dict[str, Any]:
@@ -135,8 +164,22 @@ def on_make(
     runtime: Runtime,
     actor: Actor,
     client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
-    result = service.make_recap(session, runtime=runtime, actor=actor, value=_button_value(body))
+    value = _button_value(body)
+    name = service.transcript_to_read(session, runtime=runtime, actor=actor, value=value)
+    if name is not None:
+        respond(text=reading(name), response_type="ephemeral", replace_original=False)
+        hand_over(context)  # to make_from_transcript
+        return
+    result = service.make_recap(session, runtime=runtime, actor=actor, value=value)
     if result.form is not None:
         client.views_open(trigger_id=body.get("trigger_id"), view=views.recap_modal(result.form))
+
+
+def make_from_transcript(
+    session: Session, runtime: Runtime, actor: Actor, body: dict[str, Any]
+) -> None:
+    service.make_recap_from_file(session, runtime=runtime, actor=actor, value=_button_value(body))

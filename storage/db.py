@@ -48,13 +48,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class UnitOfWork(Session):
+    """The session of one request or job. A copy of it is no unit of work: background work
+    (e.g. a lazy listener, which gets a deep copy of the request's context) sees None and
+    opens its own."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> None:
+        return None
+
+
 class Database:
     """An engine and its one sessionmaker."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(self.engine, class_=UnitOfWork, expire_on_commit=False)
         # Tables owned by libraries (e.g. slack_sdk's OAuth stores), created at upgrade time
         # under the same lock; Alembic's autogenerate ignores them (see migrations/env.py).
         self.extra_metadata: list[MetaData] = []

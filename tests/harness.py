@@ -9,6 +9,7 @@ WSGI app, and a signed-request sender. Tests speak Slack's shapes to it (`comman
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +35,7 @@ from bot.fakeslack.cast import (
 )
 from bot.fakeslack.signing import Response, message_event
 from bot.outbox import Outbox
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import InlineExecutor, Runtime, build_runtime
 from bot.services.noise import NoisePolicy
 from bot.sweep import SweepReport, run_sweep
 from bot.web import WebApp, build_web_app
@@ -65,7 +66,14 @@ DEFAULT_START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday
 
 
 class Harness:
-    def __init__(self, fake: FakeSlack, db_url: str, *, start: datetime = DEFAULT_START) -> None:
+    def __init__(
+        self,
+        fake: FakeSlack,
+        db_url: str,
+        *,
+        start: datetime = DEFAULT_START,
+        listener_executor: Executor | None = None,
+    ) -> None:
         self.fake = fake
         self.clock = ManualClock(start)
         self.settings = Settings(
@@ -77,6 +85,9 @@ class Harness:
         )
         self.db = Database(db_url)
         self.runtime: Runtime = build_runtime(self.settings, clock=self.clock, db=self.db)
+        # Bolt's lazy listeners (work after the ack) finish before a request returns, unless a
+        # test passes a real pool to see the ack come first.
+        self.runtime.listener_executor = listener_executor or InlineExecutor()
         self.outbox = Outbox(
             self.db, self.runtime.client_factory, policy=NoisePolicy(), pace_seconds=0
         )

@@ -60,7 +60,9 @@ MESSAGE_AGE_LIMIT = timedelta(days=14)
 # A call may be recorded a little "in the future" (clock skew), not more.
 FUTURE_SLACK = timedelta(minutes=10)
 TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt")
-DOWNLOAD_TIMEOUT = 10.0
+DOWNLOAD_TIMEOUT = 10.0  # in the background (after the ack of a button or shortcut)
+# A modal waits for its answer: Slack gives a view submission 3 s, the download gets 2 of them.
+MODAL_DOWNLOAD_TIMEOUT = 2.0
 MB = 1024 * 1024
 # Channel members looked up (users.info, cached) to resolve owners by name; vendor channels are
 # small, and this bounds the work done while Slack waits for the modal's answer.
@@ -232,7 +234,9 @@ def _too_large(name: str, size: int) -> UserError:
     )
 
 
-def download_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) -> tuple[str, bytes]:
+def download_transcript(
+    runtime: Runtime, team_id: str, file: dict[str, Any], *, timeout: float = DOWNLOAD_TIMEOUT
+) -> tuple[str, bytes]:
     """(file name, content) of a transcript file, fetched from `url_private` with the bot token.
 
     The size is checked before anything is downloaded; every failure is a UserError."""
@@ -261,7 +265,7 @@ def download_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) ->
         str(url), headers={"Authorization": f"Bearer {client.token}"}, method="GET"
     )
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             data: bytes = resp.read(limit + 1)
             content_type = str(resp.headers.get("Content-Type") or "")
     except urllib.error.HTTPError as exc:
@@ -280,9 +284,11 @@ def download_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) ->
     return name, data
 
 
-def _read_transcript(runtime: Runtime, team_id: str, file: dict[str, Any]) -> tuple[str, str, str]:
+def _read_transcript(
+    runtime: Runtime, team_id: str, file: dict[str, Any], *, timeout: float = DOWNLOAD_TIMEOUT
+) -> tuple[str, str, str]:
     """(name, raw text verbatim, text for extraction)."""
-    name, data = download_transcript(runtime, team_id, file)
+    name, data = download_transcript(runtime, team_id, file, timeout=timeout)
     text = transcripts.transcript_to_text(name, data)  # UserError: binary, wrong encoding …
     return name, transcripts.decode_text(data, name), text
 
@@ -703,7 +709,7 @@ def submit_form(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapS
     for file in (sub.files or [])[:1]:
         try:
             transcript_name, transcript_raw, transcript_text = _read_transcript(
-                runtime, team_id, file
+                runtime, team_id, file, timeout=MODAL_DOWNLOAD_TIMEOUT
             )
         except UserError as exc:
             raise FieldError(exc.message, block_id=BlockId.RECAP_TRANSCRIPT) from None
@@ -1054,6 +1060,43 @@ def make_recap(
     raise NotFound("That button is out of date.")
 
 
+def transcript_to_read(
+    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
+) -> str | None:
+    """The file a **Make a recap** click will download — an offer of a transcript file that
+    this actor may make and nobody has made yet — else None. Downloading may outlast Slack's
+    3-second ack, so such clicks are answered first and `make_recap_from_file` runs after.
+    Raises the click's UserErrors (out of date, not a party, already made) at once."""
+    if not value.get("offer"):
+        return None
+    offer = _offer_to_make(session, runtime=runtime, actor=actor, offer_id=value["offer"])[0]
+    return (offer.file_name or "the transcript") if offer.kind == "file" else None
+
+
+def make_recap_from_file(
+    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
+) -> Recap | None:
+    """The background half of a **Make a recap** click on a transcript file offer (checked
+    again: someone may have made it meanwhile)."""
+    return _make_from_offer(session, runtime=runtime, actor=actor, offer_id=value["offer"]).recap
+
+
+def check_may_record(session: Session, *, runtime: Runtime, actor: Actor, channel_id: str) -> None:
+    """UserError unless this actor may record a recap in this channel (checked before a
+    transcript download is started in the background)."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor)
+
+
+def transcript_in(message: dict[str, Any]) -> str | None:
+    """The name of the first transcript file attached to a message, if any."""
+    for file in message.get("files") or []:
+        name = file.get("name")
+        if is_transcript(name):
+            return str(name)
+    return None
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -1061,9 +1104,10 @@ def _int(value: Any) -> int:
         raise NotFound("That button is out of date.") from None
 
 
-def _make_from_offer(
+def _offer_to_make(
     session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any
-) -> MakeResult:
+) -> tuple[RecapOffer, Vendor, Actor]:
+    """An offer this actor may turn into a recap now (UserError otherwise)."""
     offer = session.get(RecapOffer, _int(offer_id))
     if offer is None:
         raise NotFound("That offer is out of date.")
@@ -1072,6 +1116,13 @@ def _make_from_offer(
     _require_party(runtime, vendor, actor)
     if offer.recap_id is not None:
         raise UserError("A recap of this was already made — it is in this thread.")
+    return offer, vendor, actor
+
+
+def _make_from_offer(
+    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any
+) -> MakeResult:
+    offer, vendor, actor = _offer_to_make(session, runtime=runtime, actor=actor, offer_id=offer_id)
     call_at = _posted_at(offer.message_ts, runtime.clock.now())
     meta = {
         "team": vendor.team_id,
