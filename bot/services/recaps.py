@@ -45,7 +45,7 @@ from bot.services.vendors import (
 )
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, wall_to_utc
-from storage.models import INTERNAL, VENDOR, Recap, RecapRevision, Vendor
+from storage.models import INTERNAL, VENDOR, Deadline, Recap, RecapRevision, Vendor
 from storage.models.recaps import CallMention, RecapOffer
 from storage.repositories import insert_ignore
 
@@ -821,7 +821,50 @@ def _save_edit(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSu
             "unlinked_deadlines": sorted(kept.values()),
         },
     )
+    _tell_unlinked(session, runtime, vendor, recap, actor, sorted(kept.values()))
     return recap
+
+
+def _tell_unlinked(
+    session: Session,
+    runtime: Runtime,
+    vendor: Vendor,
+    recap: Recap,
+    actor: Actor,
+    numbers: list[int],
+) -> None:
+    """An edit dropped or changed items that had become deadlines: those deadlines stay (they
+    may be real work, and have their own history), but the editor is told, privately, which
+    ones still remind, so a changed date does not leave two deadlines running unnoticed."""
+    if not numbers:
+        return
+    still_open = sorted(
+        session.scalars(
+            select(Deadline.number).where(
+                Deadline.vendor_id == vendor.id,
+                Deadline.number.in_(numbers),
+                Deadline.state == "open",
+            )
+        )
+    )
+    if not still_open:
+        return
+    listed = ", ".join(f"#{n}" for n in still_open)
+    close = (
+        "`/outsource deadline done <n>` closes one that is no longer needed."
+        if actor.is_internal
+        else "The internal team can close any that is no longer needed."
+    )
+    text = (
+        f"Deadline {listed} came from action items no longer in this recap. "
+        f"They stay open and keep reminding; {close}"
+    )
+    try:
+        _client(runtime, vendor.team_id).chat_postEphemeral(
+            channel=recap.channel_id, user=actor.user_id, text=text, thread_ts=recap.thread_ts
+        )
+    except SlackApiError as exc:
+        log.warning("could not tell %s about unlinked deadlines: %s", actor.user_id, exc)
 
 
 # --------------------------------------------------------------------------- shortcut

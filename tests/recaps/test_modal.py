@@ -219,6 +219,11 @@ def test_edit_keeps_revisions_updates_in_place_and_asks_again(harness: Harness) 
     assert numbers["Book the security review by 2027-03-10"] == 2
     assert "deadline *#2*" in text and "deadline *#3*" in text
     assert audit_actions(h, "recap.")[-1] == "recap.edited"
+    # Friday's deadline #1 is no longer in the record: the editor alone is told it still runs.
+    (notice,) = h.fake.calls("chat.postEphemeral")
+    assert notice.params["user"] == OWNER
+    assert "Deadline #1 came from action items no longer in this recap" in notice.params["text"]
+    assert "/outsource deadline done" in notice.params["text"]
 
 
 def test_an_external_creator_edits_through_the_modal(harness: Harness) -> None:
