@@ -2,10 +2,10 @@
 
 Enqueue is idempotent by `dedupe_key` (INSERT … ON CONFLICT DO NOTHING), so sweeps may run on
 any number of processes at once. Delivery claims due rows (`FOR UPDATE SKIP LOCKED` on
-PostgreSQL; SQLite runs one delivering process, see `bot.locks`), applies the channel's noise
-policy (quiet hours, pause, daily budget), bundles the budgeted posts due at once for a channel
-into one message, paces every channel to about one post a second, honours 429 `Retry-After`, and
-marks rows sent.
+PostgreSQL, each channel under an advisory lock; SQLite runs one delivering process, see
+`bot.locks`), applies the channel's noise policy (quiet hours, pause, daily budget), bundles
+the budgeted posts due at once for a channel into one message, paces every channel to about
+one post a second, honours 429 `Retry-After`, and marks rows sent.
 
 Exactly once — the states of a row and who may move it:
 
