@@ -31,7 +31,7 @@ from bot.blocks.recaps import ItemView, RecapForm, RecapView
 from bot.calendar import BusinessCalendar
 from bot.commands import MAX_TITLE
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.extraction import Extraction, Person, Side, extract
+from bot.extraction import ActionItem, Extraction, Person, Side, extract
 from bot.runtime import Runtime
 from bot.services.deadlines import add_deadline
 from bot.services.messages import ChannelMessage
@@ -419,7 +419,7 @@ def _sync_deadlines(
             continue
         if not (settled or (item.owner_sure and item.due_sure)):
             continue
-        title = " ".join(item.what.split())[:MAX_TITLE] or "Action item from a call recap"
+        title = deadline_title(item)
         deadline = add_deadline(
             session,
             runtime=runtime,
@@ -433,6 +433,21 @@ def _sync_deadlines(
         )
         numbers[i] = deadline.number
     return numbers
+
+
+def deadline_title(item: ActionItem) -> str:
+    """A deadline's title from an action item, without the item's trailing due phrase: the
+    deadline shows its own date, and "… by next Wednesday" reads wrong once days pass (the
+    recap record keeps the item as written)."""
+    what = " ".join(item.what.split())
+    due = " ".join((item.due_text or "").split())
+    if due:
+        stripped = what.rstrip(" .!;,")
+        if stripped.lower().endswith(due.lower()):
+            cut = stripped[: len(stripped) - len(due)].rstrip(" ,;:-–—(")
+            if len(cut.split()) >= 2:  # "Due Friday" alone keeps its words
+                what = cut
+    return what[:MAX_TITLE] or "Action item from a call recap"
 
 
 def _store_extraction(recap: Recap, ext: Extraction, numbers: list[int | None]) -> None:
