@@ -438,7 +438,6 @@ class Outbox:
         self._slots_lock = threading.Lock()
         self._clients: dict[tuple[str | None, str], WebClient] = {}
         self._clients_lock = threading.Lock()
-        self._contended = False  # the last claim skipped channels another worker held
 
     @property
     def owner(self) -> Owner:
@@ -488,9 +487,10 @@ class Outbox:
             .limit(self.batch_size)
         )
 
-    def _claimable_rows(self, session: Session, now: datetime) -> list[OutboxMessage]:
-        """The rows of this batch, locked for this transaction. A channel's due bundle is
-        always taken whole, even where the batch limit cut it: two halves would be two posts.
+    def _claimable_rows(self, session: Session, now: datetime) -> tuple[list[OutboxMessage], bool]:
+        """The rows of this batch, locked for this transaction, and whether channels another
+        worker was claiming at that instant were left out. A channel's due bundle is always
+        taken whole, even where the batch limit cut it: two halves would be two posts.
 
         PostgreSQL with several workers: each channel is claimed under a transaction-scoped
         advisory lock, taken before any row lock. Without it two workers could each lock part
@@ -513,11 +513,11 @@ class Outbox:
                     {"channels": channels, "space": CHANNEL_LOCK_SPACE},
                 )
             )
-            self._contended = len(ours) < len(channels)
         else:
             ours = set(channels)  # SQLite: the only delivering process
+        contended = len(ours) < len(channels)
         if not ours:
-            return []
+            return [], contended
         ids = [i for i, c, _ in candidates if c in ours]
         bundles = sorted({c for _, c, budgeted in candidates if budgeted and c in ours})
         # A new statement: on PostgreSQL it sees the claims another worker committed before
@@ -534,20 +534,18 @@ class Outbox:
         )
         if postgres:
             query = query.with_for_update(skip_locked=True)
-        return list(session.scalars(query))
+        return list(session.scalars(query)), contended
 
-    def _claim_and_plan(self, now: datetime, report: DeliveryReport) -> tuple[list[_Post], int]:
-        """Claim a batch of due rows and plan its posts. Returns the posts and how many rows
-        the batch handled (posts, or held back by the noise policy)."""
+    def _claim_and_plan(self, now: datetime, report: DeliveryReport) -> tuple[list[_Post], bool]:
+        """Claim a batch of due rows and plan its posts. Returns the posts and whether another
+        claim is worth making at once: the batch handled rows (posted, or held back by the
+        noise policy), or it left out channels another worker was claiming at that instant."""
         owner = self.owner.key
         with self.db.transaction() as session:
-            rows = [
-                r
-                for r in self._claimable_rows(session, now)
-                if r.state == PENDING and r.not_before <= now
-            ]
+            claimable, contended = self._claimable_rows(session, now)
+            rows = [r for r in claimable if r.state == PENDING and r.not_before <= now]
             if not rows:
-                return [], 0
+                return [], contended
             by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 by_channel[row.channel_id].append(row)
@@ -562,7 +560,7 @@ class Outbox:
                     row.attempt_id = post.attempt_id
                     row.claimed_at = claimed_at
                     row.attempts += 1
-            return posts, len(rows)
+            return posts, True
 
     def _plan_channel(
         self,
@@ -624,11 +622,8 @@ class Outbox:
             while True:
                 if more and waiting < max(self.batch_size // 2, 1) and batches < max_batches:
                     self.owner.ensure_alive()
-                    self._contended = False
-                    posts, handled = self._claim_and_plan(now, report)
+                    posts, more = self._claim_and_plan(now, report)
                     batches += 1
-                    # Channels another worker was claiming at that instant are worth a retry.
-                    more = handled > 0 or self._contended
                     for post in posts:
                         queues[post.channel_id].append(post)
                         if post.channel_id not in active:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bot.actors import Actor
 from bot.modules import import_modules
 from bot.runtime import Runtime
+from bot.services.vendors import vendor_for_channel
 from storage.models import Vendor
 
 log = logging.getLogger(__name__)
@@ -95,19 +95,7 @@ def observe_message(
         return 0
     # Every message in every channel the bot is in comes here: one round trip for the vendor
     # and its contacts (the observers ask which side the author is on).
-    vendor = (
-        session.execute(
-            select(Vendor)
-            .where(
-                Vendor.team_id == team_id,
-                Vendor.channel_id == channel_id,
-                Vendor.archived_at.is_(None),
-            )
-            .options(joinedload(Vendor.contacts))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    vendor = vendor_for_channel(session, team_id=team_id, channel_id=channel_id)
     if vendor is None:
         return 0
     message = ChannelMessage(vendor=vendor, event=event, actor=actor)

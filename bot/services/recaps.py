@@ -33,7 +33,7 @@ from bot.commands import MAX_TITLE
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.extraction import ActionItem, Extraction, Person, Side, extract
 from bot.runtime import Runtime
-from bot.services.deadlines import add_deadline
+from bot.services.deadlines import OPEN, add_deadline
 from bot.services.messages import ChannelMessage
 from bot.services.vendors import (
     active_contacts,
@@ -858,7 +858,7 @@ def _tell_unlinked(
             select(Deadline.number).where(
                 Deadline.vendor_id == vendor.id,
                 Deadline.number.in_(numbers),
-                Deadline.state == "open",
+                Deadline.state == OPEN,
             )
         )
     )

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot import audit, outbox
 from bot.actors import Actor
@@ -63,16 +63,17 @@ UNSHARED = "channel unshared"
 def vendor_for_channel(
     session: Session, *, team_id: str, channel_id: str, with_contacts: bool = True
 ) -> Vendor | None:
-    """The active vendor of a channel. `with_contacts=False` leaves the contacts to load on
-    first use instead of with the vendor (hot paths that never look at them)."""
+    """The active vendor of a channel, with its contacts in the same round trip (most callers
+    ask who is on which side). `with_contacts=False` leaves them to load on first use (hot
+    paths that never look at them)."""
     query = select(Vendor).where(
         Vendor.team_id == team_id,
         Vendor.channel_id == channel_id,
         Vendor.archived_at.is_(None),
     )
     if not with_contacts:
-        query = query.options(lazyload(Vendor.contacts))
-    return session.scalar(query)
+        return session.scalar(query.options(lazyload(Vendor.contacts)))
+    return session.execute(query.options(joinedload(Vendor.contacts))).unique().scalars().first()
 
 
 def require_vendor(

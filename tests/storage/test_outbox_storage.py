@@ -95,14 +95,15 @@ def test_a_channel_another_worker_is_claiming_is_skipped_not_split(pg_url: str) 
     first = Outbox(db, lambda team: None, batch_size=500)
     second = Outbox(db, lambda team: None, batch_size=500)
     with db.transaction() as holding:
-        mine = first._claimable_rows(holding, NOW)
+        mine, contended = first._claimable_rows(holding, NOW)
         assert sorted(r.dedupe_key for r in mine) == ["b0", "c0", "c1", "c2"]
+        assert contended is False
         with db.transaction() as other:
-            assert second._claimable_rows(other, NOW) == []
-        assert second._contended is True
+            assert second._claimable_rows(other, NOW) == ([], True)
     with db.transaction() as after:  # the first committed nothing: the channels are free again
-        assert len(second._claimable_rows(after, NOW)) == 4
-    assert second._contended is False
+        rows, contended = second._claimable_rows(after, NOW)
+        assert len(rows) == 4
+    assert contended is False
     db.dispose()
 
 
