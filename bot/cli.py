@@ -268,6 +268,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             self.cfg.set("workers", args.workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", 4)
+            # Each worker listens on a socket of its own (SO_REUSEPORT, gunicorn >= 24) and the
+            # kernel spreads connections over them. On one shared socket the worker that wins
+            # the accept race often takes every keep-alive connection of a load balancer (or
+            # of wrk), and the other workers idle: half the throughput with two workers.
+            self.cfg.set("reuse_port", True)
             self.cfg.set("timeout", 30)
             self.cfg.set("accesslog", None)
             self.cfg.set("child_exit", _child_exit)

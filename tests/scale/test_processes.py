@@ -1,13 +1,17 @@
 """Real processes on SQLite: one delivering process per database, `serve --workers 2` with the
-scheduler in the gunicorn master, Slack retries over HTTP, and metrics added up over workers."""
+scheduler in the gunicorn master, Slack retries over HTTP, metrics added up over workers, and
+keep-alive connections spread over the workers."""
 
 from __future__ import annotations
 
+import http.client
 import re
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -69,8 +73,14 @@ def test_a_second_delivering_process_on_sqlite_refuses_with_a_clear_message(
     assert result.returncode == 0, result.stderr  # the lock went with the worker
 
 
+@dataclass
+class Served:
+    base_url: str
+    pid: int  # the gunicorn master
+
+
 @pytest.fixture
-def served(slack: FakeSlack, sqlite_url: str, tmp_path: Path) -> Iterator[str]:
+def serving(slack: FakeSlack, sqlite_url: str, tmp_path: Path) -> Iterator[Served]:
     """`outsource-bot serve --workers 2` (scheduler in the master) on SQLite."""
     port = free_port()
     proc = start(
@@ -92,9 +102,14 @@ def served(slack: FakeSlack, sqlite_url: str, tmp_path: Path) -> Iterator[str]:
                 out = proc.stdout.read() if proc.stdout else ""
                 raise AssertionError(f"serve did not start:\n{out}")
             time.sleep(0.2)
-        yield base
+        yield Served(base, proc.pid)
     finally:
         stop(proc)
+
+
+@pytest.fixture
+def served(serving: Served) -> str:
+    return serving.base_url
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -159,3 +174,63 @@ def test_metrics_add_up_over_gunicorn_workers(served: str, slack: FakeSlack) -> 
     assert metric(text, "outsource_ack_seconds_count", type="command") == 12
     assert "outsource_outbox_pending 0.0" in text  # read from the database at scrape time
     assert "outsource_sweep_seconds_count" in text  # the master's scheduler reports too
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def _server_side_inodes(client_ports: set[int]) -> set[str]:
+    """Inodes of the server ends of TCP connections whose peer is one of `client_ports`."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote_port = int(fields[2].split(":")[1], 16)
+        if remote_port in client_ports:
+            found.add(fields[9])
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_keep_alive_connections_are_spread_over_the_workers(serving: Served) -> None:
+    """A load balancer keeps a few connections open and sends everything over them. On one
+    shared listening socket the worker that wins the accept race can take them all while the
+    other idles; `serve` gives each worker a socket of its own (SO_REUSEPORT)."""
+    port = int(serving.base_url.rsplit(":", 1)[1])
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+    try:
+        for conn in connections:
+            conn.request("GET", "/healthz")  # kept alive: the worker keeps the connection
+            assert conn.getresponse().read()
+        client_ports = {conn.sock.getsockname()[1] for conn in connections}
+        server_ends = _server_side_inodes(client_ports)
+        assert len(server_ends) == 16
+        # the master's children: two gunicorn workers and the scheduler process
+        held = {pid: len(_socket_inodes(pid) & server_ends) for pid in _children(serving.pid)}
+        assert sum(held.values()) == 16, held
+        # 16 connections hashed over two sockets: all on one would be a 1 in 30,000 chance.
+        assert sum(1 for n in held.values() if n) == 2, held
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
