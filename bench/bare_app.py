@@ -1,7 +1,7 @@
 """The baseline for the HTTP benchmarks: a bare Bolt app, served the same way as ours
 (gunicorn, gthread), answering the same slash command and message events with nothing.
 
-    gunicorn -w 2 -k gthread --threads 4 -b 127.0.0.1:3001 'bench.bare_app:create()'
+    gunicorn -w 2 -k gthread --threads 4 --reuse-port -b 127.0.0.1:3001 'bench.bare_app:create()'
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Nothing else: no ORM, no middleware, no rendering. Its throughput over the bare 
 the highest ratio any implementation that keeps those two rules can reach on the machine
 that runs the benchmark; outsource-bot's own figure is read against both.
 
-    gunicorn -w 2 -k gthread --threads 4 -b 127.0.0.1:3002 'bench.floor_app:create()'
+    gunicorn -w 2 -k gthread --threads 4 --reuse-port -b 127.0.0.1:3002 'bench.floor_app:create()'
 """
 
 from __future__ import annotations

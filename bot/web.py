@@ -2,7 +2,8 @@
 
 `bot.web:create_wsgi()` is the entry point for gunicorn or any WSGI server:
 
-    gunicorn --workers 2 --threads 4 --worker-class gthread -b 0.0.0.0:3000 'bot.web:create_wsgi()'
+    gunicorn --workers 2 --threads 4 --worker-class gthread --reuse-port -b 0.0.0.0:3000 \
+        'bot.web:create_wsgi()'
 
 Slack requests go to the Bolt app (built in handlers/, the only layer that knows Bolt); this
 module adds `GET /healthz` and `GET /metrics` in front of it. /metrics aggregates every
