@@ -188,13 +188,16 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
-def _server_side_inodes(client_ports: set[int]) -> set[str]:
-    """Inodes of the server ends of TCP connections whose peer is one of `client_ports`."""
+def _server_side_inodes(server_port: int, client_ports: set[int]) -> set[str]:
+    """Inodes of the established server ends of connections from `client_ports` (the table is
+    machine-wide: other sockets may reuse those ports, closed ones show inode 0)."""
     found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
         remote_port = int(fields[2].split(":")[1], 16)
-        if remote_port in client_ports:
+        established = fields[3] == "01"
+        if established and local_port == server_port and remote_port in client_ports:
             found.add(fields[9])
     return found
 
@@ -211,7 +214,7 @@ def test_keep_alive_connections_are_spread_over_the_workers(serving: Served) -> 
             conn.request("GET", "/healthz")  # kept alive: the worker keeps the connection
             assert conn.getresponse().read()
         client_ports = {conn.sock.getsockname()[1] for conn in connections}
-        server_ends = _server_side_inodes(client_ports)
+        server_ends = _server_side_inodes(port, client_ports)
         assert len(server_ends) == 16
         # the master's children: two gunicorn workers and the scheduler process
         held = {pid: len(_socket_inodes(pid) & server_ends) for pid in _children(serving.pid)}
