@@ -17,7 +17,14 @@ from bot.blocks.ids import Action
 from bot.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
-    from bot.services.deadlines import Added, ChangeView, Detail, Listing, ReminderStep
+    from bot.services.deadlines import (
+        Added,
+        ChangeView,
+        Detail,
+        ListedDeadline,
+        Listing,
+        ReminderStep,
+    )
     from storage.models import ChangeRequest, Deadline, Vendor
 
 Block = dict[str, Any]
@@ -25,7 +32,7 @@ Block = dict[str, Any]
 MILESTONE = "◆"
 
 
-def _title(deadline: Deadline) -> str:
+def _title(deadline: Deadline | ListedDeadline) -> str:
     mark = f"{MILESTONE} " if deadline.milestone else ""
     return f"{mark}*#{deadline.number} {kit.escape(deadline.title)}*"
 
@@ -250,7 +257,9 @@ def change_requested_reply(view: ChangeView) -> str:
 # --------------------------------------------------------------------------- list and detail
 
 
-def _state_words(deadline: Deadline, pending: ChangeRequest | None, now: datetime) -> list[str]:
+def _state_words(
+    deadline: Deadline | ListedDeadline, change_pending: bool, now: datetime
+) -> list[str]:
     words: list[str] = []
     if deadline.state == "done":
         words.append("done")
@@ -260,7 +269,7 @@ def _state_words(deadline: Deadline, pending: ChangeRequest | None, now: datetim
         words.append(f"acknowledged by {_who(deadline.acknowledged_by)}")
     elif deadline.state != "done":
         words.append("not acknowledged")
-    if pending is not None:
+    if change_pending:
         words.append("change pending")
     return words
 
@@ -282,7 +291,7 @@ def listing(view: Listing) -> tuple[str, list[Block]]:
             if d.parent_id is not None and d.parent_id in view.parent_numbers
             else ""
         )
-        state = " · ".join(_state_words(d, view.pending.get(d.id), view.now))
+        state = " · ".join(_state_words(d, d.id in view.change_pending, view.now))
         entry = (
             f"{_title(d)}{parent}\n"
             f"Due {format_both(d.due_at, view.vendor_tz, view.user_tz)} · owner "
@@ -319,9 +328,7 @@ def detail(view: Detail) -> tuple[str, list[Block]]:
     d = view.deadline
     vtz, utz = view.vendor_tz, view.user_tz
     head = f"{_title(d)}" + (" (milestone)" if d.milestone else "")
-    state = " · ".join(
-        _state_words(d, next((c for c in view.changes if c.state == "pending"), None), view.now)
-    )
+    state = " · ".join(_state_words(d, any(c.state == "pending" for c in view.changes), view.now))
     lines = [
         head,
         f"Due: *{format_both(d.due_at, vtz, utz)}*",

@@ -4,9 +4,10 @@ input answered with a clear ephemeral message while nothing changes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage.models import AuditEntry, Deadline
 from tests.deadlines.helpers import ADD, add, audit_actions, counts, deadline, reply
@@ -112,6 +113,38 @@ def test_list_shows_state_both_zones_and_done_recently(harness: Harness) -> None
     assert "⚠️ overdue" in text
     assert "change pending" in text
     assert "Done recently: #1 API v2 handover" in text
+
+
+@pytest.mark.parametrize("db", ["harness", "pg_harness"])
+def test_list_reads_everything_in_one_query_after_the_vendor(
+    db: str, request: pytest.FixtureRequest
+) -> None:
+    """The most used command: open deadlines, their pending changes and milestones and the
+    recently done ones come in one statement, however many are shown."""
+    h: Harness = request.getfixturevalue(db)
+    h.make_vendor(tz="Europe/Berlin")
+    reply(h, 'deadline add "Beta" 2027-04-01 milestone')
+    reply(h, 'deadline add "Beta docs" 2027-03-25 under 1')
+    reply(h, 'deadline add "Old thing" 2027-03-02')
+    reply(h, 'deadline add "Spare" 2027-03-03')
+    reply(h, 'deadline move 2 2027-03-26 reason "Holidays"')
+    reply(h, "deadline done 3")
+    statements: list[str] = []
+
+    def watch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(h.db.engine, "before_cursor_execute", watch)
+    try:
+        text = reply(h, "deadline list")
+    finally:
+        event.remove(h.db.engine, "before_cursor_execute", watch)
+    assert len([s for s in statements if "deadlines" in s]) == 1
+    assert text.startswith("Deadlines — Acme Dev (3 open)")
+    assert text.index("Spare") < text.index("Beta docs") < text.index("◆ *#1 Beta*")
+    assert "*#2 Beta docs* · part of #1" in text
+    assert text.count("change pending") == 1
+    assert "Done recently: #3 Old thing (Mon 1 Mar)" in text
 
 
 def test_list_when_empty(harness: Harness) -> None:
