@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -30,14 +31,29 @@ def insert_ignore(
     return session.execute(stmt).first() is not None
 
 
+@cache
+def _claim_event_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for processed_events, built once per dialect.
+
+    Every Slack event runs it, so it is not rebuilt per call; and it is a Core insert on the
+    table, not an ORM one, which skips the ORM bulk-insert machinery (nothing of the row is
+    kept in the session either way).
+    """
+    table = Base.metadata.tables[ProcessedEvent.__tablename__]
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover
+        raise RuntimeError(f"unsupported database {dialect}")
+    return stmt.on_conflict_do_nothing(index_elements=["team_id", "event_id"]).returning(table.c.id)
+
+
 def claim_event(session: Session, *, team_id: str, event_id: str, at: Any) -> bool:
     """Record a Slack event id; False when it was seen before (a retry or duplicate)."""
-    return insert_ignore(
-        session,
-        ProcessedEvent,
-        {"team_id": team_id, "event_id": event_id, "received_at": at},
-        ["team_id", "event_id"],
-    )
+    stmt = _claim_event_statement(session.get_bind().dialect.name)
+    params = {"team_id": team_id, "event_id": event_id, "received_at": at}
+    return session.execute(stmt, params).first() is not None
 
 
 def forget_events_before(session: Session, before: Any) -> int:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, joinedload
 
 from bot.actors import Actor
 from bot.modules import import_modules
 from bot.runtime import Runtime
-from bot.services.vendors import vendor_for_channel
-from storage.models import Vendor
+from storage.models import ResponseClock, Vendor
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ class ChannelMessage:
     vendor: Vendor
     event: dict[str, Any]
     actor: Actor | None  # None for bot messages
+    # False when the vendor lookup saw no running response clock of this vendor: the
+    # response-time observer then need not ask again.
+    may_have_running_clocks: bool = True
 
     @property
     def text(self) -> str:
@@ -72,6 +75,25 @@ def load_observers() -> tuple[MessageObserver, ...]:
     return tuple(observers)
 
 
+# The active vendor of the channel with its contacts (as `vendor_for_channel` loads it), and
+# whether any of its response clocks is running, in one round trip: every vendor-side message
+# would otherwise ask for the running clocks separately, and almost always find none. Built
+# once: constructing a statement costs more CPU than running it.
+_ANY_RUNNING_CLOCK = (
+    exists()
+    .where(ResponseClock.vendor_id == Vendor.id, ResponseClock.stopped_at.is_(None))
+    .label("any_running_clock")
+)
+_VENDOR_OF_MESSAGE = (
+    select(Vendor, _ANY_RUNNING_CLOCK)
+    .where(
+        Vendor.team_id == bindparam("vendor_team_id"),
+        Vendor.channel_id == bindparam("vendor_channel_id"),
+        Vendor.archived_at.is_(None),
+    )
+    .options(joinedload(Vendor.contacts))
+)
+
 IGNORED_SUBTYPES = {
     "message_changed",
     "message_deleted",
@@ -95,10 +117,14 @@ def observe_message(
         return 0
     # Every message in every channel the bot is in comes here: one round trip for the vendor
     # and its contacts (the observers ask which side the author is on).
-    vendor = vendor_for_channel(session, team_id=team_id, channel_id=channel_id)
-    if vendor is None:
+    params = {"vendor_team_id": team_id, "vendor_channel_id": channel_id}
+    row = session.execute(_VENDOR_OF_MESSAGE, params).unique().first()
+    if row is None:
         return 0
-    message = ChannelMessage(vendor=vendor, event=event, actor=actor)
+    vendor, any_running_clock = row
+    message = ChannelMessage(
+        vendor=vendor, event=event, actor=actor, may_have_running_clocks=bool(any_running_clock)
+    )
     observers = load_observers()
     for observer in observers:
         observer(session, runtime, message)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -325,17 +325,18 @@ def start_clock(
     session: Session, *, vendor: Vendor, msg: ChannelMessage, now: datetime
 ) -> ResponseClock | None:
     thread_ts = _thread_of(msg)
-    running = session.scalar(
-        select(ResponseClock.id).where(
-            ResponseClock.vendor_id == vendor.id,
-            ResponseClock.stopped_at.is_(None),
-            ResponseClock.thread_ts.is_(None)
-            if thread_ts is None
-            else ResponseClock.thread_ts == thread_ts,
+    if msg.may_have_running_clocks:
+        running = session.scalar(
+            select(ResponseClock.id).where(
+                ResponseClock.vendor_id == vendor.id,
+                ResponseClock.stopped_at.is_(None),
+                ResponseClock.thread_ts.is_(None)
+                if thread_ts is None
+                else ResponseClock.thread_ts == thread_ts,
+            )
         )
-    )
-    if running is not None:
-        return None  # the vendor owes an answer here already: one clock, one measurement
+        if running is not None:
+            return None  # the vendor owes an answer here already: one clock, one measurement
     assert msg.actor is not None
     clock = ResponseClock(
         vendor_id=vendor.id,
@@ -362,22 +363,40 @@ def start_clock(
     return clock
 
 
+# Built once: every vendor-side message runs one of these, and constructing a statement costs
+# more CPU than running it.
+_RUNNING_CLOCKS = (
+    select(ResponseClock)
+    .where(
+        ResponseClock.vendor_id == bindparam("clock_vendor_id"),
+        ResponseClock.stopped_at.is_(None),
+        ResponseClock.started_at <= bindparam("clock_now"),
+    )
+    .order_by(ResponseClock.id)
+)
+_RUNNING_CLOCKS_OF_THREAD = _RUNNING_CLOCKS.where(
+    or_(
+        ResponseClock.message_ts == bindparam("clock_thread_ts"),
+        ResponseClock.thread_ts == bindparam("clock_thread_ts"),
+    )
+)
+
+
 def stop_clocks(
     session: Session, *, vendor: Vendor, msg: ChannelMessage, now: datetime
 ) -> list[ResponseClock]:
     """A vendor-side message stops the running clocks it answers: a top-level message every
     running clock of the vendor, a thread reply the clocks of that thread."""
+    if not msg.may_have_running_clocks:
+        return []  # the vendor lookup saw none running
     thread_ts = _thread_of(msg)
-    query = select(ResponseClock).where(
-        ResponseClock.vendor_id == vendor.id,
-        ResponseClock.stopped_at.is_(None),
-        ResponseClock.started_at <= now,
-    )
-    if thread_ts is not None:
-        query = query.where(
-            or_(ResponseClock.message_ts == thread_ts, ResponseClock.thread_ts == thread_ts)
-        )
-    clocks = list(session.scalars(query.order_by(ResponseClock.id)))
+    if thread_ts is None:
+        query = _RUNNING_CLOCKS
+        params: dict[str, object] = {"clock_vendor_id": vendor.id, "clock_now": now}
+    else:
+        query = _RUNNING_CLOCKS_OF_THREAD
+        params = {"clock_vendor_id": vendor.id, "clock_now": now, "clock_thread_ts": thread_ts}
+    clocks = list(session.scalars(query, params))
     if not clocks:
         return []
     cal = business_calendar(vendor)

@@ -25,7 +25,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot import audit, outbox
@@ -60,20 +60,27 @@ UNSHARED = "channel unshared"
 # ------------------------------------------------------------------------------ lookups
 
 
+# Built once: constructing and cache-keying a statement costs more CPU than running it, and
+# this lookup runs for every message in every channel the bot is in.
+_ACTIVE_VENDOR_OF_CHANNEL = select(Vendor).where(
+    Vendor.team_id == bindparam("vendor_team_id"),
+    Vendor.channel_id == bindparam("vendor_channel_id"),
+    Vendor.archived_at.is_(None),
+)
+_VENDOR_WITH_CONTACTS = _ACTIVE_VENDOR_OF_CHANNEL.options(joinedload(Vendor.contacts))
+_VENDOR_WITHOUT_CONTACTS = _ACTIVE_VENDOR_OF_CHANNEL.options(lazyload(Vendor.contacts))
+
+
 def vendor_for_channel(
     session: Session, *, team_id: str, channel_id: str, with_contacts: bool = True
 ) -> Vendor | None:
     """The active vendor of a channel, with its contacts in the same round trip (most callers
     ask who is on which side). `with_contacts=False` leaves them to load on first use (hot
     paths that never look at them)."""
-    query = select(Vendor).where(
-        Vendor.team_id == team_id,
-        Vendor.channel_id == channel_id,
-        Vendor.archived_at.is_(None),
-    )
+    params = {"vendor_team_id": team_id, "vendor_channel_id": channel_id}
     if not with_contacts:
-        return session.scalar(query.options(lazyload(Vendor.contacts)))
-    return session.execute(query.options(joinedload(Vendor.contacts))).unique().scalars().first()
+        return session.scalar(_VENDOR_WITHOUT_CONTACTS, params)
+    return session.execute(_VENDOR_WITH_CONTACTS, params).unique().scalars().first()
 
 
 def require_vendor(

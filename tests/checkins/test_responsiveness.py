@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.services.responsiveness import response_stats
 from storage.models import AuditEntry, Deadline, ResponseClock, Vendor
@@ -58,6 +61,53 @@ def test_what_starts_and_stops_a_clock(harness: Harness) -> None:
         assert clock.stop_ts is not None
         starts = s.scalars(select(AuditEntry).where(AuditEntry.action.like("response_clock.%")))
         assert sorted(a.action for a in starts) == ["response_clock.start", "response_clock.stop"]
+
+
+@contextmanager
+def _statements(h: Harness) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def watch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(h.db.engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(h.db.engine, "before_cursor_execute", watch)
+
+
+def _clock_queries(statements: list[str]) -> list[str]:
+    return [s for s in statements if "FROM response_clocks" in s and "EXISTS" not in s]
+
+
+def test_clocks_are_only_queried_when_one_may_be_running(both: Harness) -> None:
+    """The vendor lookup says whether any clock runs; only then do messages ask which."""
+    h = both
+    h.make_vendor(tz="Europe/Berlin", country="DE")
+    _at(h, "2027-03-02T09:00Z")
+    with _statements(h) as seen:
+        h.say("Deploy to staging finished", user=PRIYA)
+        h.say("FYI the release went out", user=OWNER)
+    assert _clock_queries(seen) == []
+
+    with _statements(h) as seen:
+        _, question = h.say("When can we expect the QA build?", user=ALEX)
+    assert _clock_queries(seen) == []  # none running to look for: the clock just starts
+    with _statements(h) as seen:
+        h.say("Is the API down?", user=OWNER)  # the clock already running is the one
+    assert len(_clock_queries(seen)) == 1
+    _at(h, "2027-03-02T10:00Z")
+    with _statements(h) as seen:
+        h.say("Tonight", user=RAVI, thread_ts=question["ts"])
+    assert len(_clock_queries(seen)) == 1
+    with _statements(h) as seen:
+        h.say("and one more thing", user=RAVI)  # nothing left running
+    assert _clock_queries(seen) == []
+    with h.session() as s:
+        clock = s.scalars(select(ResponseClock)).one()
+        assert clock.started_by == ALEX and clock.stopped_by == RAVI
+        assert clock.business_seconds == 3600
 
 
 def test_breach_dms_the_internal_primary_once(harness: Harness) -> None:
