@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import exists
+from sqlalchemy.orm import Session
 
 from bot.actors import Actor
 from bot.modules import import_modules
 from bot.runtime import Runtime
+from bot.services.vendors import VENDOR_WITH_CONTACTS
 from storage.models import ResponseClock, Vendor
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def load_observers() -> tuple[MessageObserver, ...]:
     return tuple(observers)
 
 
-# The active vendor of the channel with its contacts (as `vendor_for_channel` loads it), and
+# The active vendor of the channel with its contacts (`vendor_for_channel`'s statement), and
 # whether any of its response clocks is running, in one round trip: every vendor-side message
 # would otherwise ask for the running clocks separately, and almost always find none. Built
 # once: constructing a statement costs more CPU than running it.
@@ -84,15 +85,7 @@ _ANY_RUNNING_CLOCK = (
     .where(ResponseClock.vendor_id == Vendor.id, ResponseClock.stopped_at.is_(None))
     .label("any_running_clock")
 )
-_VENDOR_OF_MESSAGE = (
-    select(Vendor, _ANY_RUNNING_CLOCK)
-    .where(
-        Vendor.team_id == bindparam("vendor_team_id"),
-        Vendor.channel_id == bindparam("vendor_channel_id"),
-        Vendor.archived_at.is_(None),
-    )
-    .options(joinedload(Vendor.contacts))
-)
+_VENDOR_OF_MESSAGE = VENDOR_WITH_CONTACTS.add_columns(_ANY_RUNNING_CLOCK)
 
 IGNORED_SUBTYPES = {
     "message_changed",

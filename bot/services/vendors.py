@@ -67,7 +67,7 @@ _ACTIVE_VENDOR_OF_CHANNEL = select(Vendor).where(
     Vendor.channel_id == bindparam("vendor_channel_id"),
     Vendor.archived_at.is_(None),
 )
-_VENDOR_WITH_CONTACTS = _ACTIVE_VENDOR_OF_CHANNEL.options(joinedload(Vendor.contacts))
+VENDOR_WITH_CONTACTS = _ACTIVE_VENDOR_OF_CHANNEL.options(joinedload(Vendor.contacts))
 _VENDOR_WITHOUT_CONTACTS = _ACTIVE_VENDOR_OF_CHANNEL.options(lazyload(Vendor.contacts))
 
 
@@ -80,7 +80,7 @@ def vendor_for_channel(
     params = {"vendor_team_id": team_id, "vendor_channel_id": channel_id}
     if not with_contacts:
         return session.scalar(_VENDOR_WITHOUT_CONTACTS, params)
-    return session.execute(_VENDOR_WITH_CONTACTS, params).unique().scalars().first()
+    return session.execute(VENDOR_WITH_CONTACTS, params).unique().scalars().first()
 
 
 def require_vendor(
