@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.extraction import Person, _dateparser_parse, extract
+from bot.extraction import Person, extract
+from bot.extraction.dates import dateparser_parse
 
 BUDGET_MS = 100.0
 RUNS = 5
@@ -129,7 +130,7 @@ def main() -> int:
         cpu = (time.process_time() - c0) * 1000.0
         return wall, cpu, len(result.action_items)
 
-    _dateparser_parse.cache_clear()
+    dateparser_parse.cache_clear()
     cold_wall, cold_cpu, n_items = run(base)
     walls: list[float] = []
     cpus: list[float] = []

@@ -1,0 +1,257 @@
+"""Action items: owner, due date and what, from an item or a sentence that commits someone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.extraction.context import Context, Unit
+from bot.extraction.date_phrases import DATE_ATOM_RE
+from bot.extraction.dates import find_due
+from bot.extraction.model import ActionItem
+from bot.extraction.names import MODAL_WEAK, NOT_NAMES
+from bot.extraction.people import NO_OWNER, Owner, owner_kind, resolve_owner
+from bot.extraction.sentences import FILLER_RE, STOPWORDS, tidy
+
+_FOLLOWUP_VERBS = {
+    "send", "share", "email", "e-mail", "mail", "forward", "follow", "get", "check",
+    "confirm", "prepare", "draft", "write", "update", "review", "look", "investigate",
+    "schedule", "set", "book", "create", "open", "file", "fix", "deploy", "ship",
+    "deliver", "provide", "upload", "post", "ping", "ask", "reach", "talk", "call",
+    "sync", "coordinate", "circle", "loop", "add", "put", "finalize", "finalise",
+    "finish", "complete", "sign", "approve", "test", "run", "merge", "push", "release",
+    "organize", "organise", "arrange", "invite", "document", "compile", "collect",
+    "gather", "estimate", "quote", "summarize", "summarise", "clarify", "escalate",
+    "raise", "handle", "take", "own", "dig", "figure", "sort", "work", "start", "build",
+    "implement", "migrate", "move", "provision", "grant", "revoke", "pay", "invoice",
+    "submit", "record", "circulate", "distribute", "publish", "let", "double-check",
+    "verify", "validate", "align", "chase", "nudge", "remind", "research", "evaluate",
+    "compare", "come", "find", "reply", "respond", "answer", "hand", "kick", "onboard",
+    "bring", "make", "have", "turn", "port", "refactor", "revise", "resend", "rerun",
+    "re-run", "do", "give", "drop", "remove", "clean", "contact", "tell",
+    "inform", "notify", "announce", "rotate", "renew", "order", "buy", "request",
+    "reserve", "plan", "present", "demo", "walk", "explain", "introduce", "connect",
+    "configure", "install", "enable", "disable", "backport", "patch", "roll", "debug",
+    "reproduce", "triage", "assign", "reassign", "close", "resolve", "cancel",
+    "reschedule", "postpone", "extend", "adjust", "change", "correct", "attach",
+    "export", "import", "sketch", "design", "mock", "spec", "outline",
+}  # fmt: skip
+
+_STOP_VERBS = {
+    "be", "been", "need", "see", "know", "want", "like", "think", "say", "admit", "bet",
+    "guess", "hear", "mean", "miss", "lose", "forget", "love", "hate", "happen", "depend",
+    "stay", "remain", "feel", "believe", "hope", "wish", "probably", "likely", "not",
+    "never", "no", "only", "keep", "be.", "agree", "wait", "get.",
+}  # fmt: skip
+
+_ADVERBS = {
+    "also", "then", "just", "quickly", "still", "now", "first", "probably", "likely",
+    "definitely", "actually", "really", "soon", "ideally", "please", "personally",
+    "try", "and", "so", "hopefully", "later", "again", "both", "all", "each", "gladly",
+    "happily", "briefly", "formally", "officially", "finally", "properly",
+}  # fmt: skip
+
+
+_NOW_ACTION_RE = re.compile(
+    r"\b(?:share\s+my\s+screen|stop\s+sharing|share\s+(?:the|my)\s+screen|right\s+now|"
+    r"real\s+quick|in\s+a\s+(?:sec|second|minute|moment)|hand\s+(?:it\s+)?over\s+to|"
+    r"pass\s+(?:it\s+)?(?:over|on)\s+to|turn\s+it\s+over|keep\s+it\s+short|be\s+quick|"
+    r"start\s+(?:with|by)\b|kick\s+(?:us|things|this)\s+off|mute|unmute|drop\s+off|"
+    r"jump\s+off|let\s+you\s+go|see\s+you|talk\s+(?:to\s+you\s+)?soon|take\s+notes|"
+    r"recap\s+quickly|go\s+through|walk\s+(?:you|us)\s+through|do\s+it\s+now|now\b)",
+    re.I,
+)
+_PRONOUN_RE = re.compile(r"\b(?:it|that|this|those|them|these|the\s+same)\b", re.I)
+
+
+def _first_verb(rest: str) -> tuple[str, str]:
+    """(first verb, remainder starting at it) after skipping adverbs."""
+    words = rest.split()
+    i = 0
+    while i < len(words) - 1 and words[i].lower().strip(",") in _ADVERBS:
+        if words[i].lower() == "try" and i + 1 < len(words) and words[i + 1].lower() == "to":
+            i += 2
+            continue
+        i += 1
+    if i < len(words):
+        return words[i].lower().strip(".,;:!"), " ".join(words[i:])
+    return "", rest
+
+
+_DETERMINERS = frozenset(
+    {
+        "the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its",
+        "my", "your", "all", "every", "each", "some", "any", "no", "it",
+    }
+)  # fmt: skip
+
+
+def _is_commitment(verb: str, rest: str) -> bool:
+    if not verb or verb in _STOP_VERBS:
+        return verb == "be" and re.match(r"(?i)be\s+\w+ing\b", rest) is not None
+    if verb in _DETERMINERS:
+        return False
+    return not verb[:1].isdigit()
+
+
+def _followup(verb: str) -> bool:
+    v = verb.lower()
+    if v in _FOLLOWUP_VERBS:
+        return True
+    for suffix in ("ing", "s", "ed"):
+        if v.endswith(suffix) and v[: -len(suffix)] in _FOLLOWUP_VERBS:
+            return True
+    return False
+
+
+def prose_action(
+    clause: str, unit: Unit, ctx: Context, context: str, *, named_only: bool
+) -> ActionItem | None:
+    """An action item in free text: needs an owner subject and a commitment."""
+    body = FILLER_RE.sub("", clause).strip()
+    m_let = re.match(r"(?i)^let\s+me\s+(?P<rest>\S.*)$", body)
+    if m_let:
+        owner_text, modal, rest, strong = "I", "let me", m_let.group("rest"), True
+    else:
+        m = ctx.people.subject_re.match(body)
+        if not m:
+            return None
+        owner_text = m.group("owner")
+        modal = (m.group("c") or m.group("m") or "").lower()
+        rest = m.group("rest")
+        strong = not re.fullmatch(MODAL_WEAK, modal)
+    if re.match(r"(?i)(?:not|never|no\s+longer)\b", rest):
+        return None
+    verb, rest_v = _first_verb(rest)
+    progressive = modal.startswith(("is ", "are ", "am "))
+    if not progressive and not _is_commitment(verb, rest_v):
+        return None
+    if modal in ("to",) and (not verb[:1].isalpha() or verb.endswith("ing")):
+        return None
+    kind = owner_kind(owner_text, ctx)
+    if named_only and kind not in ("person", "mention"):
+        return None
+    if kind == "generic" and (owner_text.split()[0].lower() in NOT_NAMES):
+        return None
+    due = find_due(clause, ctx)
+    resolved_due = due is not None and due[0] is not None
+    if kind in ("self", "group", "generic") and not (_followup(verb) or resolved_due):
+        return None
+    if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
+        return None
+    if not strong and not resolved_due:
+        return None
+    owner = resolve_owner(owner_text, unit, ctx)
+    if progressive:  # "Rahul is checking with his team" → "Checking with his team"
+        what = tidy(re.sub(r"(?i)^(?:is|are|am)\s+", "", modal) + " " + rest)
+    else:
+        what = tidy(rest_v)
+    if _PRONOUN_RE.search(what) and len(what.split()) <= 7 and context:
+        what = f"{what.rstrip('.')} (re: {tidy(_shorten(context)).rstrip('.')})"
+    line = unit.raw if len(unit.raw) <= 300 else clause
+    return _make_item(what, owner, due, line)
+
+
+def _shorten(text: str, limit: int = 140) -> str:
+    text = FILLER_RE.sub("", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def action_from(
+    text: str, unit: Unit, ctx: Context, *, who: str | None, in_section: bool
+) -> ActionItem | None:
+    """An item known to be an action: find its owner, due date and what."""
+    body = text.strip()
+    owner: Owner | None = None
+    # 1. an owner given with the tag: "AI jonas:", "TODO(sofia):"
+    if who:
+        owner = resolve_owner(who, unit, ctx)
+    # 2. "[Name] Title: ..." (Gemini)
+    m = re.match(r"^\[(?P<o>[^\]]{2,40})\]\s*(?P<rest>\S.*)$", body)
+    if owner is None and m and owner_kind(m.group("o"), ctx) in ("person", "mention"):
+        owner = resolve_owner(m.group("o"), unit, ctx)
+        body = m.group("rest")
+    # 3. "<owner> will/to ..." at the start
+    stripped = FILLER_RE.sub("", body)
+    sm = ctx.people.subject_re.match(stripped)
+    if sm is not None:
+        kind = owner_kind(sm.group("owner"), ctx)
+        if kind != "generic" or sm.group("owner").split()[0].lower() not in NOT_NAMES:
+            if owner is None:
+                owner = resolve_owner(sm.group("owner"), unit, ctx)
+            modal = (sm.group("c") or sm.group("m") or "").lower()
+            if modal.startswith(("is ", "are ", "am ")):
+                body = re.sub(r"(?i)^(?:is|are|am)\s+", "", modal) + " " + sm.group("rest")
+            else:
+                body = sm.group("rest")
+    else:
+        m_let = re.match(r"(?i)^(?:let\s+me|i\s+can)\s+(?P<rest>\S.*)$", stripped)
+        if m_let:
+            owner = owner or resolve_owner("I", unit, ctx)
+            body = m_let.group("rest")
+    # 4. a leading mention / @name / known name without a verb: "<@U1> rollback script"
+    if owner is None or sm is None:
+        lm = ctx.people.lead_owner_re.match(body)
+        if lm is not None:
+            if owner is None:
+                owner = resolve_owner(lm.group("owner"), unit, ctx)
+            body = lm.group("rest")
+    # 5. a trailing owner: "... - Priya Sharma", "... (Tom Becker)"
+    trailing = ctx.people.trailing_owner(body)
+    if trailing is not None:
+        t_rest, t_owner = trailing
+        if owner_kind(t_owner, ctx) != "generic" or _plausible_generic(t_owner):
+            if owner is None:
+                owner = resolve_owner(t_owner, unit, ctx)
+            body = t_rest
+    # 6. "owner: X" anywhere
+    if owner is None:
+        om = ctx.people.label_owner_re.search(body)
+        if om is not None:
+            owner = resolve_owner(om.group("o"), unit, ctx)
+            body = body[: om.start()].rstrip(" ,;-–—(") or body
+    # 7. a "Name:" label of the item (or an Owner cell), then a group heading above it
+    if owner is None and unit.label:
+        owner = resolve_owner(unit.label, unit, ctx)
+    if owner is None and unit.group_owner:
+        owner = resolve_owner(unit.group_owner, unit, ctx)
+    if owner is None and unit.speaker and re.match(r"(?i)^(?:i\b|i'|let me)", text.strip()):
+        owner = resolve_owner("I", unit, ctx)
+    due = find_due(unit.due_hint, ctx) if unit.due_hint else find_due(text, ctx)
+    if unit.due_hint and due is None:
+        due = (None, unit.due_hint, False)
+    what = tidy(body)
+    if not what:
+        return None
+    line = unit.raw if len(unit.raw) <= 300 else text
+    return _make_item(what, owner or NO_OWNER, due, line)
+
+
+def _plausible_generic(text: str) -> bool:
+    words = text.split()
+    return (
+        1 <= len(words) <= 3
+        and words[0].lower() not in NOT_NAMES
+        and not any(w.lower() in STOPWORDS for w in words)
+        and not re.search(r"\d", text)
+        and not DATE_ATOM_RE.search(text)
+    )
+
+
+def _make_item(
+    what: str,
+    owner: Owner,
+    due: tuple[datetime | None, str, bool] | None,
+    line: str,
+) -> ActionItem:
+    due_at, due_text, due_sure = (None, None, False) if due is None else due
+    return ActionItem(
+        what=what,
+        owner_user_id=owner.user_id,
+        owner_name=owner.name,
+        owner_sure=owner.sure and owner.user_id is not None,
+        due_at=due_at,
+        due_text=due_text,
+        due_sure=due_sure and due_at is not None,
+        line=line.strip(),
+    )

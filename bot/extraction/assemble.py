@@ -1,0 +1,119 @@
+"""Stage 4, assemble: what classify found becomes an Extraction, near-duplicates merged."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.extraction.context import Found
+from bot.extraction.model import ActionItem, Decision, Extraction, OpenQuestion
+from bot.extraction.normalize import MENTION_RE
+from bot.extraction.sentences import STOPWORDS
+
+_WORD_RE = re.compile(r"[^\W_]+", re.U)
+
+
+def _words(text: str) -> frozenset[str]:
+    text = MENTION_RE.sub(" ", text.lower())
+    return frozenset(w for w in _WORD_RE.findall(text) if w not in STOPWORDS and len(w) > 1)
+
+
+def _containment(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _owners_compatible(a: ActionItem, b: ActionItem) -> bool:
+    if a.owner_user_id and b.owner_user_id:
+        return a.owner_user_id == b.owner_user_id
+    if a.owner_user_id is None and b.owner_user_id is None:
+        return (a.owner_name or "").lower() == (b.owner_name or "").lower() or not (
+            a.owner_name and b.owner_name
+        )
+    return True
+
+
+def assemble(found: list[Found]) -> Extraction:
+    actions: list[Found] = []
+    decisions: list[Found] = []
+    questions: list[Found] = []
+    for seq, f in enumerate(found):
+        f.seq = seq
+        if f.kind == "action" and f.action is not None:
+            f.words = _words(f.action.what) | (
+                _words(f.action.line) if not f.strong else frozenset()
+            )
+            actions.append(f)
+        elif f.text:
+            f.words = _words(f.text)
+            (decisions if f.kind == "decision" else questions).append(f)
+
+    kept_actions: list[Found] = []
+    ranked = sorted(
+        actions,
+        key=lambda f: (
+            not f.strong,
+            f.action is not None and f.action.due_at is None,
+            f.action is not None and f.action.owner_user_id is None,
+            f.order,
+            f.seq,
+        ),
+    )
+    what_words: dict[int, frozenset[str]] = {}
+    index: dict[str, list[int]] = {}  # word → positions in kept_actions
+    exact: set[tuple[str, str | None, datetime | None]] = set()
+    for f in ranked:
+        item = f.action
+        assert item is not None
+        key = (item.what.lower(), item.owner_user_id or item.owner_name, item.due_at)
+        if key in exact:
+            continue
+        ww = _words(item.what)
+        what_words[f.seq] = ww
+        candidates = {i for w in (ww | f.words) for i in index.get(w, ())}
+        dup = False
+        for i in sorted(candidates):
+            k = kept_actions[i]
+            assert k.action is not None
+            if not _owners_compatible(item, k.action):
+                continue
+            if item.due_at and k.action.due_at and item.due_at != k.action.due_at:
+                continue
+            threshold = 0.9 if f.strong and k.strong else 0.5
+            if _containment(ww, what_words[k.seq]) >= threshold or (
+                not f.strong and _containment(f.words, k.words) >= threshold
+            ):
+                dup = True
+                break
+        if dup:
+            continue
+        exact.add(key)
+        for w in ww | f.words:
+            index.setdefault(w, []).append(len(kept_actions))
+        kept_actions.append(f)
+    kept_actions.sort(key=lambda f: (f.order, f.seq))
+
+    def dedup_texts(items: list[Found], threshold: float) -> list[Found]:
+        kept: list[Found] = []
+        seen: set[str] = set()
+        by_word: dict[str, list[int]] = {}
+        for f in sorted(items, key=lambda f: (not f.strong, f.order, f.seq)):
+            low = f.text.lower()
+            if low in seen:
+                continue
+            near = {i for w in f.words for i in by_word.get(w, ())}
+            if any(_containment(f.words, kept[i].words) >= threshold for i in near):
+                continue
+            seen.add(low)
+            for w in f.words:
+                by_word.setdefault(w, []).append(len(kept))
+            kept.append(f)
+        kept.sort(key=lambda f: (f.order, f.seq))
+        return kept
+
+    return Extraction(
+        decisions=tuple(Decision(f.text) for f in dedup_texts(decisions, 0.6)),
+        action_items=tuple(f.action for f in kept_actions if f.action is not None),
+        open_questions=tuple(OpenQuestion(f.text) for f in dedup_texts(questions, 0.8)),
+    )

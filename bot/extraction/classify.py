@@ -1,0 +1,249 @@
+"""Stage 3, classify: each unit (or each sentence of a paragraph) is a decision, an action
+item, an open question or nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.extraction.actions import action_from, prose_action
+from bot.extraction.context import Context, Found, Unit
+from bot.extraction.sentences import FILLER_RE, is_question_text, split_sentences, tidy
+from bot.extraction.tags import tag_of
+
+
+def classify(units: Iterable[Unit], ctx: Context) -> list[Found]:
+    """What each unit holds, in document order. In a transcript, a question that the next
+    speaker answers with "not sure" / "let's decide later" is an open question."""
+    found: list[Found] = []
+    prev_turn_question: str | None = None
+    prev_turn_speaker: str | None = None
+    prev_last_sentence = ""
+    for unit in units:
+        if unit.turn and unit.speaker != prev_turn_speaker:
+            if prev_turn_question and _UNRESOLVED_REPLY_RE.match(unit.text):
+                found.append(Found("question", prev_turn_question, unit.order - 1, False))
+            prev_turn_question = None
+            prev_turn_speaker = unit.speaker
+        _classify_unit(unit, ctx, found, prev_last_sentence if unit.turn else "")
+        sentences = split_sentences(unit.text) if unit.prose else [unit.text]
+        prev_last_sentence = sentences[-1] if sentences else ""
+        if unit.turn:
+            last = prev_last_sentence
+            prev_turn_question = last if last.rstrip().endswith("?") else None
+    return found
+
+
+_CLAUSE_SPLIT_RE = re.compile(r"\s?;\s*|\s+[–—-]\s+|,\s+(?:and\s+|but\s+|so\s+|then\s+)?|\s+and\s+")
+
+_DECISION_RE = re.compile(
+    r"(?<!what\s)(?<!what\s\s)\b(?:we|they|the\s+team|the\s+group|both\s+sides|both\s+teams|everyone|all\s+parties|"
+    r"all\s+of\s+us|the\s+\w+\s+team|the\s+vendor)\s+(?:have\s+|had\s+|all\s+|then\s+|also\s+|"
+    r"finally\s+|jointly\s+)?(?:agreed|decided|settled|concluded|aligned)\b(?!\s+with\b)"
+    r"|\b[A-Z][\w\-]+\s+(?:and|&)\s+[A-Z][\w\-]+\s+(?:have\s+|both\s+)?(?:agreed|decided)\b"
+    r"|\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|ab\s+sofort)\b"
+    r"|^(?:it\s+was\s+|it\s+is\s+|it's\s+)?(?:agreed|decided)\s*(?:that|to|on|:)"
+    r"|\bdecision\s+(?:is|was|made)\b|\bdecision\s+to\b|\b(?:the\s+)?decision:"
+    r"|\blet'?s\s+(?:go\s+with|go\s+for|keep|stick\s+with|use|ship|move|postpone|drop|"
+    r"skip|proceed|cut|go\s+ahead|not\s+\w+)\b"
+    r"|\b(?:we'?ll|we\s+will|we\s+are|we're|we\s+are\s+going\s+to|we're\s+going\s+to|"
+    r"we'?re\s+gonna|we\s+go|they'?ll|they\s+will)\s+go\s+(?:with|for|ahead)\b"
+    r"|^(?:going|go|we\s+go|we're\s+going)\s+with\b"
+    r"|\bsigned\s+off\s+on\b|\breached\s+consensus\b|\bconsensus\s+(?:is|was)\b"
+    r"|\bsettled\s+on\b|^we\s+(?:keep|stick\s+with|go\s+with|drop|skip|postpone)\b"
+    r"|^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?\s+will\s+(?:use|adopt|switch\s+to|stick\s+with|"
+    r"stay\s+on|standardi[sz]e\s+on)\b",
+    re.I,
+)
+_DECISION_KEYS = (
+    "agreed",
+    "decided",
+    "settled",
+    "concluded",
+    "aligned",
+    "decision",
+    "let",
+    "go with",
+    "going with",
+    "go for",
+    "go ahead",
+    "signed off",
+    "consensus",
+    "now on",
+    "forward",
+    "henceforth",
+    "sofort",
+    "will use",
+    "will adopt",
+    "switch to",
+    "stick with",
+    "stay on",
+    "standardi",
+    "we keep",
+    "we drop",
+    "we skip",
+    "we postpone",
+)
+
+
+_DECISION_KEYS_RE = re.compile("|".join(re.escape(k) for k in _DECISION_KEYS), re.I)
+
+
+def _decision_like(text: str) -> bool:
+    return _DECISION_KEYS_RE.search(text) is not None and _DECISION_RE.search(text) is not None
+
+
+_DECIDED_THAT_RE = re.compile(r"\b(?:agreed|decided|confirmed)\s+that\s+(?P<clause>.+)$", re.I)
+
+_OPENQ_INLINE_RE = re.compile(
+    r"\b(?:remains?|is|are|still|was|it's)\s+(?:still\s+)?(?:unclear|undecided|open|unknown|"
+    r"tbd|not\s+(?:yet\s+)?(?:clear|decided|known|agreed))(?:\s+yet)?\s*"
+    r"(?:whether|if|how|who|what|when|which|why)\b"
+    r"|\b(?:unclear|undecided|tbd|unknown)\s*:"
+    r"|\bnobody\s+owns\b|\bno\s+(?:one|owner)\s+(?:owns|yet|assigned)\b|\bunassigned\b"
+    r"|\b(?:still\s+)?to\s+be\s+(?:decided|determined|clarified|confirmed)\b"
+    r"|\bopen\s+question\b|[,;–—-]\s*tbd\s*[.!]?$|\bundecided\b",
+    re.I,
+)
+_OPENQ_KEYS = (
+    "unclear",
+    "undecided",
+    "open",
+    "unknown",
+    "tbd",
+    "not ",
+    "nobody",
+    "no one",
+    "no owner",
+    "unassigned",
+    "to be ",
+)
+
+
+_OPENQ_KEYS_RE = re.compile("|".join(re.escape(k) for k in _OPENQ_KEYS), re.I)
+
+
+def _open_question_like(text: str) -> bool:
+    return _OPENQ_KEYS_RE.search(text) is not None and _OPENQ_INLINE_RE.search(text) is not None
+
+
+_UNRESOLVED_REPLY_RE = re.compile(
+    r"^(?:(?:hmm+|um+|uh+|well|so|honestly|ok(?:ay)?|good question|tough one)[,.!]?\s+)*"
+    r"(?:i'?m\s+not\s+(?:sure|certain)|not\s+sure|not\s+decided|no\s+idea|"
+    r"i\s+don'?t\s+know|don'?t\s+know|good\s+question|let'?s\s+(?:decide|discuss|talk\s+about|"
+    r"park|revisit)|let\s+me\s+(?:check|get\s+back|think)|tbd|unclear|we'?ll\s+see|"
+    r"not\s+yet|undecided|(?:we\s+)?haven'?t\s+decided|nobody\s+knows|open\s+question)",
+    re.I,
+)
+
+
+def _classify_unit(unit: Unit, ctx: Context, found: list[Found], context: str = "") -> None:
+    if unit.section in ("actions", "decisions", "questions"):
+        _classify_item(unit, ctx, found)
+        return
+    # Free text: each sentence on its own.
+    if unit.box == "open":
+        _classify_item(unit, ctx, found, forced="action")
+        return
+    if unit.box == "done":
+        return
+    sentences = split_sentences(unit.text) if unit.prose else [unit.text]
+    for sentence in sentences:
+        _classify_sentence(sentence, unit, ctx, found, context)
+        if len(FILLER_RE.sub("", sentence + " ").split()) > 2:
+            context = sentence
+
+
+def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | None = None) -> None:
+    """An item of a headed section (or a checkbox): the section decides what it is."""
+    text = unit.text
+    kind, who, rest = tag_of(text)
+    if kind == "none":
+        return
+    if kind is None:
+        kind = (
+            forced
+            or {"actions": "action", "decisions": "decision", "questions": "question"}[unit.section]
+        )
+    else:
+        text = rest
+    if unit.box == "done" and kind == "action":
+        return
+    if not text.strip() or re.fullmatch(r"(?i)\W*(?:none|n/?a|nothing|-+|tbd)\W*", text):
+        return
+    if kind == "action" and is_question_text(text) and not who:
+        kind = "question"
+    if kind == "decision":
+        found.append(Found("decision", tidy(text), unit.order, True))
+    elif kind == "question":
+        found.append(Found("question", tidy(text), unit.order, True))
+    else:
+        item = action_from(text, unit, ctx, who=who, in_section=True)
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, True, item))
+
+
+def _classify_sentence(
+    sentence: str, unit: Unit, ctx: Context, found: list[Found], context: str
+) -> None:
+    kind, who, rest = tag_of(sentence)
+    if kind == "none":
+        return
+    if kind == "decision":
+        found.append(Found("decision", tidy(rest), unit.order, True))
+        return
+    if kind == "question":
+        if rest.strip():
+            found.append(Found("question", tidy(rest), unit.order, True))
+        return
+    if kind == "action":
+        item = action_from(rest, unit, ctx, who=who, in_section=True)
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, True, item))
+        return
+    if _open_question_like(sentence):
+        found.append(Found("question", tidy(sentence), unit.order, False))
+        return
+    if is_question_text(sentence):
+        return
+    body = FILLER_RE.sub("", sentence)
+    if _decision_like(body):
+        m = _DECIDED_THAT_RE.search(body)
+        if m:
+            item = prose_action(m.group("clause"), unit, ctx, context, named_only=True)
+            if item is not None:
+                found.append(Found("action", item.what, unit.order, False, item))
+                return
+        found.append(Found("decision", tidy(sentence), unit.order, False))
+        return
+    lm = _TOPIC_LABEL_RE.match(sentence)
+    if lm and not ctx.people.subject_re.match(FILLER_RE.sub("", sentence)):
+        sentence = lm.group("rest")
+    for clause, clause_context in _clauses(sentence, ctx, context):
+        item = prose_action(clause, unit, ctx, clause_context, named_only=False)
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+
+
+_TOPIC_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,40}?):\s+(?P<rest>\S.*)$")
+
+
+def _clauses(sentence: str, ctx: Context, context: str) -> list[tuple[str, str]]:
+    """Split a sentence where a new "<owner> will/to ..." clause starts."""
+    pieces = _CLAUSE_SPLIT_RE.split(sentence)
+    if len(pieces) == 1:
+        return [(sentence, context)]
+    out: list[tuple[str, str]] = []
+    seps = [m.group(0) for m in _CLAUSE_SPLIT_RE.finditer(sentence)]
+    current = pieces[0]
+    for sep, piece in zip(seps, pieces[1:], strict=False):
+        starts = FILLER_RE.sub("", piece)
+        if ctx.people.subject_re.match(starts) or re.match(r"(?i)let\s+me\s", starts):
+            out.append((current, context))
+            if len(FILLER_RE.sub("", current + " ").split()) > 2:
+                context = current
+            current = piece
+        else:
+            current += sep + piece
+    out.append((current, context))
+    return out

@@ -1,0 +1,99 @@
+"""Which headings open which kind of section ("Action items", "Decisions", "Parking lot")."""
+
+from __future__ import annotations
+
+import re
+
+from bot.extraction.context import SectionKind
+from bot.extraction.normalize import strip_decor
+
+_HEADINGS: dict[str, SectionKind] = {}
+
+
+def _add_headings(kind: SectionKind, words: str) -> None:
+    for w in words.split("|"):
+        _HEADINGS[w.strip()] = kind
+
+
+_add_headings(
+    "decisions",
+    "decisions|decision log|decisions made|key decisions|decided|agreed|agreements|"
+    "what we agreed|what was agreed|agreed decisions|resolutions|entscheidungen|beschlüsse|"
+    "beschluesse|vereinbarungen|ergebnisse und entscheidungen",
+)
+_add_headings(
+    "actions",
+    "action items|action item|actions|action points|next steps|suggested next steps|"
+    "next actions|follow-ups|follow ups|followups|follow-up|follow up|follow-up tasks|"
+    "follow up tasks|follow-up items|follow-up actions|to do|to-do|todo|todos|to-dos|to dos|"
+    "tasks|task list|assignments|action items by person|ais|aufgaben|maßnahmen|massnahmen|"
+    "nächste schritte|naechste schritte|to-dos und aufgaben|owners and next steps",
+)
+_add_headings(
+    "questions",
+    "open questions|questions|open issues|open points|parking lot|parked|parked items|"
+    "unresolved|unresolved questions|outstanding questions|questions and risks|"
+    "risks and questions|offene fragen|offene punkte|fragen|to be decided|tbd",
+)
+_add_headings(
+    "other",
+    "summary|quick recap|recap|overview|outline|notes|meeting notes|details|discussion|"
+    "discussion points|key points|key takeaways|takeaways|highlights|topics|chapters|"
+    "keywords|agenda|attendees|participants|invited|invitees|attachments|transcript|"
+    "meeting purpose|purpose|context|background|updates|status|status update|people present|"
+    "meeting summary|minutes|meeting minutes|protokoll|teilnehmer|notizen|zusammenfassung|"
+    "agenda items|topics discussed|key topics|risks|blockers|date|time|location|"
+    "meeting details|speakers|info|information|chapters and topics|ai summary",
+)
+# Singular tag forms: "Decision: we go with B" is one item, not a section.
+TAG_HEADINGS = {"decided", "agreed", "action item", "follow-up", "follow up", "todo", "tbd"}
+# Inline content after these labels is never an item.
+SKIP_INLINE = {
+    "attendees", "participants", "invited", "invitees", "teilnehmer", "date", "time",
+    "keywords", "attachments", "location", "speakers", "people present",
+}  # fmt: skip
+
+_HEADING_KEYS_RE = re.compile(
+    r"^(?P<key>"
+    + "|".join(re.escape(k) for k in sorted(_HEADINGS, key=len, reverse=True))
+    + r")(?P<tail>(?:\s*[,(/&:\-–—]|\s+(?:for|by|from|of|with|and)\b).*)?$"
+)
+
+
+def heading_kind(text: str) -> tuple[SectionKind, str, str] | None:
+    """(kind, key, inline content) when the text is a known heading."""
+    if len(text) > 100:
+        return None
+    t = strip_decor(text).strip()
+    t = re.sub(r"^#+\s*", "", t)
+    norm = re.sub(r"\s+", " ", t.lower()).strip(" :.")
+    norm = re.sub(r"\s*\(\d+\)$", "", norm)
+    if not norm or len(norm) > 80:
+        return None
+    m = _HEADING_KEYS_RE.match(norm)
+    if m:
+        key = m.group("key")
+        tail = (m.group("tail") or "").strip()
+        inline = ""
+        if ":" in tail:
+            inline = t.split(":", 1)[1].strip() if ":" in t else ""
+        elif tail and len(norm.split()) > 8:
+            return None
+        return _HEADINGS[key], key, inline
+    parts = re.split(r"\s*(?:/|&|\band\b|\+|\|)\s*", norm)
+    if 1 < len(parts) <= 3 and len(norm.split()) <= 6:
+        for part in parts:
+            if part in _HEADINGS:
+                return _HEADINGS[part], part, ""
+    return None
+
+
+def looks_like_title(text: str) -> bool:
+    """A short title-case line with no sentence punctuation (e.g. Zoom topic headings)."""
+    if len(text) > 60 or text[-1:] in ".!?,;:":
+        return False
+    words = text.split()
+    if not 1 <= len(words) <= 6:
+        return False
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and all(w[0].isupper() or not w[0].isalpha() for w in long_words)

@@ -1,0 +1,197 @@
+"""The name index of a call's people: who a name, handle or mention in the text is."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.extraction.model import Person
+from bot.extraction.normalize import MENTION
+
+LABEL_WORDS = {
+    "note", "notes", "summary", "update", "updates", "status", "context", "background",
+    "owner", "owners", "due", "deadline", "date", "time", "when", "where", "what", "why",
+    "how", "who", "which", "re", "subject", "from", "to", "cc", "bcc", "sent", "attendees",
+    "participants", "agenda", "topic", "topics", "goal", "goals", "result", "results",
+    "outcome", "risk", "risks", "blocker", "blockers", "question", "questions", "answer",
+    "q", "a", "ps", "p.s", "important", "fyi", "reminder", "link", "links", "location",
+    "meeting", "call", "project", "decision", "decisions", "action", "actions", "todo",
+    "idea", "info", "edit", "also", "next", "tldr", "tl;dr", "example", "options", "option",
+    "priority", "scope", "timeline", "budget", "the", "this", "that", "it", "we", "they",
+    "i", "you", "he", "she", "there", "here", "so", "and", "but", "ok", "okay", "yes", "no",
+    "well", "hi", "hello", "thanks", "thank", "dear", "invited", "teilnehmer", "datum",
+    "ort", "thema", "ergebnis", "recap", "transcript", "speaker", "speakers", "step",
+    "steps", "open", "agreed", "decided", "resolved", "unresolved", "tbd", "ai", "keywords",
+    "attachments", "overview", "purpose", "details", "highlights", "outline", "chapter",
+}  # fmt: skip
+
+# Capitalised words that are never an owner when they start a clause.
+NOT_NAMES = LABEL_WORDS | {
+    "everyone", "everybody", "nobody", "someone", "somebody", "all", "both", "each",
+    "if", "then", "our", "their", "your", "my", "his", "her", "its", "last", "please",
+    "let", "lets", "let's", "today", "tomorrow", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "release", "any", "some", "none",
+    "nothing", "one", "two", "three", "these", "those", "after", "before", "during",
+    "once", "when", "while", "because", "since", "until", "in", "on", "at", "for", "with",
+    "without", "maybe", "perhaps", "probably", "hopefully", "not", "only", "just",
+    "first", "second", "third", "finally", "otherwise", "however", "still", "yet", "go",
+    "send", "share", "add", "fix", "check", "review", "update", "make", "get", "do",
+    "schedule", "confirm", "provide", "prepare", "create", "set", "move", "keep", "use",
+    "write", "document", "deploy", "book", "ask", "find", "give", "hand", "rotate",
+    "upload", "announce", "explain", "decide", "sort", "run", "test", "invoice",
+    "everything", "anything", "something", "who", "whoever", "there's",
+}  # fmt: skip
+
+COMMON_WORD_NAMES = {
+    "will", "may", "mark", "bill", "pat", "sue", "hope", "grace", "june", "april", "rose",
+    "max", "ray", "chase", "art", "jack", "frank", "don", "rob", "sunny", "summer",
+    "august", "faith", "joy", "dawn", "gene", "guy", "ken", "lane", "miles", "penny",
+}  # fmt: skip
+
+
+MODAL_STRONG = (
+    r"will|shall|to|is\s+to|are\s+to|is\s+going\s+to|are\s+going\s+to|am\s+going\s+to|"
+    r"is\s+gonna|are\s+gonna|am\s+gonna|must|has\s+to|have\s+to|"
+    r"(?:has\s+|have\s+)?(?:agreed|agrees|committed|commits|promised|promises|volunteered|"
+    r"volunteers|offered|offers)\s+to|is\s+responsible\s+for|are\s+responsible\s+for|"
+    r"am\s+responsible\s+for|will\s+own|owns|takes\s+care\s+of|will\s+take\s+care\s+of|"
+    r"(?:is|are|am)\s+(?:checking|looking\s+into|following\s+up|preparing|drafting|reviewing|"
+    r"investigating|handling|working\s+on|sorting\s+out|chasing|organi[sz]ing|arranging|"
+    r"setting\s+up|fixing|updating|writing|sending|scheduling|taking\s+care\s+of|"
+    r"putting\s+together|confirming)"
+)
+MODAL_WEAK = r"can|could|should|needs\s+to|need\s+to|plans?\s+to|intends?\s+to|would"
+CONTRACTION = (
+    r"['’](?:ll|s\s+going\s+to|re\s+going\s+to|m\s+going\s+to|m\s+gonna|s\s+gonna|re\s+gonna)"
+)
+
+
+_TRAIL_DASH_RE = re.compile(r"\s[\-–—]\s*")
+
+
+class PeopleIndex:
+    """Name lookup over the given people: full names, first names, handles."""
+
+    def __init__(self, people: tuple[Person, ...]) -> None:
+        keys: dict[str, set[str]] = {}
+        self.display: dict[str, str] = {}
+        self.side: dict[str, str] = {}
+        for p in people:
+            self.side[p.user_id] = p.side
+            if p.names:
+                self.display[p.user_id] = p.names[0]
+            for raw in p.names:
+                for key in _name_keys(raw):
+                    keys.setdefault(key, set()).add(p.user_id)
+        self.by_key: dict[str, tuple[str, ...]] = {k: tuple(sorted(v)) for k, v in keys.items()}
+        alts = sorted(self.by_key, key=len, reverse=True)
+        # Names matched case-insensitively, except names that are also common words
+        # ("Will", "May", "Mark"): those only with a capital, so "Tom will" stays a verb.
+        self.alternation = "|".join(
+            r"(?-i:" + re.escape(k.capitalize()) + "|" + re.escape(k.upper()) + ")"
+            if k in COMMON_WORD_NAMES
+            else re.escape(k)
+            for k in alts
+        )
+        self.full_re: re.Pattern[str] | None = (
+            re.compile(r"@?(?:" + self.alternation + r")", re.I) if alts else None
+        )
+        # Every owner alternative is atomic and chains are possessive: a name that could be
+        # read two ways ("Priya" as a known person or as a capitalised word) must not make
+        # the engine try both for every name in "Priya and Priya and ...".
+        people_alt = (r"|(?:" + self.alternation + r")(?![\w])") if alts else ""
+        generic = (
+            r"(?-i:[A-Z][\w'\-]+(?:\s+(?:van\s+|von\s+|de\s+|da\s+|del\s+)?[A-Z][\w'\-]+){0,2})"
+        )
+        owner = (
+            r"(?>"
+            + MENTION
+            + r"|@[\w.\-]+(?-i:\s+[A-Z][\w'\-]+)?"
+            + people_alt
+            + r"|(?:I|we|they|us|(?:the\s+)?vendor(?:\s+(?:team|side))?|our\s+(?:side|team)|"
+            r"their\s+(?:side|team)|your\s+(?:side|team)|you\s+guys|someone|somebody|"
+            r"everyone|everybody|nobody)\b|" + generic + r")"
+        )
+        chain = owner + r"(?:\s*(?:,\s*and|,|and|&|\+|/)\s*" + owner + r")*+"
+        self.owner_chain_re = re.compile(chain, re.I)
+        self.subject_re = re.compile(
+            r"^(?P<owner>" + chain + r")"
+            r"(?:\s*\([^)]{1,40}\))?"
+            r"(?:(?P<c>"
+            + CONTRACTION
+            + r")|\s*,?\s+(?P<m>"
+            + MODAL_STRONG
+            + r"|"
+            + MODAL_WEAK
+            + r"))\s+(?P<rest>\S.*)$",
+            re.I,
+        )
+        lead_one = r"(?>" + MENTION + r"|@[\w.\-]+(?-i:\s+[A-Z][\w'\-]+)?" + people_alt + r")"
+        self.lead_owner_re = re.compile(
+            r"^(?P<owner>"
+            + lead_one
+            + r"(?:\s*(?:,|and|&|\+|/)\s*"
+            + lead_one
+            + r")*+)\s*[:\-–—,]?\s+(?P<rest>\S.*)$",
+            re.I,
+        )
+        self.label_owner_re = re.compile(
+            r"\b(?:owner|owners|assignee|assigned\s+to|responsible|who|verantwortlich)\s*[:=]\s*"
+            r"(?P<o>" + owner + r")",
+            re.I,
+        )
+
+    def trailing_owner(self, body: str) -> tuple[str, str] | None:
+        """(rest, owner) for "... - Priya Sharma", "... (Tom Becker)", "... [Anil]"."""
+        text = body.rstrip().rstrip(".!").rstrip()
+        if text.endswith((")", "]")):
+            i = text.rfind("(" if text.endswith(")") else "[")
+            if i <= 0:
+                return None
+            cand, rest = text[i + 1 : -1].strip(), text[:i].rstrip()
+        else:
+            tail_start = max(0, len(text) - 100)
+            dashes = list(_TRAIL_DASH_RE.finditer(text, tail_start))
+            if not dashes:
+                return None
+            last = dashes[-1]
+            cand, rest = text[last.end() :].strip(), text[: last.start()].rstrip()
+        if not cand or not rest or len(cand) > 80 or not self.owner_chain_re.fullmatch(cand):
+            return None
+        return rest, cand
+
+    def lookup(self, text: str) -> tuple[str, ...]:
+        key = _norm_name(text)
+        ids = self.by_key.get(key)
+        if ids is None and key.startswith("@"):
+            ids = self.by_key.get(key[1:])
+        return ids or ()
+
+    def is_person(self, text: str) -> bool:
+        return bool(self.lookup(text))
+
+
+def _norm_name(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().strip("*_:,.").lower())
+
+
+def _name_keys(raw: str) -> set[str]:
+    name = _norm_name(raw).lstrip("@")
+    if not name:
+        return set()
+    keys = {name}
+    if " " in name:
+        first = name.split(" ", 1)[0]
+        if len(first) >= 2:
+            keys.add(first)
+    elif re.search(r"[._]", name):
+        first = re.split(r"[._]", name, maxsplit=1)[0]
+        if len(first) >= 3:
+            keys.add(first)
+        keys.add(re.sub(r"[._]", " ", name))
+    return keys
+
+
+@lru_cache(maxsize=64)
+def people_index(people: tuple[Person, ...]) -> PeopleIndex:
+    return PeopleIndex(people)

@@ -1,0 +1,83 @@
+"""Stage 1, normalize: lines of plain text from what people paste.
+
+Slack markup becomes readable text (links keep their label, channels their name), odd
+spaces and zero-width characters go, and per line: emoji, shortcodes and Markdown
+emphasis (``strip_decor``) and transcript timestamps (``strip_timestamps``).
+"""
+
+from __future__ import annotations
+
+import re
+
+TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_SPACES_RE = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
+_ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+# Bounded repetitions throughout: an unclosed "<http://x|..." must not make every "<"
+# scan to the end of a long line.
+_SLACK_LINK_RE = re.compile(r"<((?:https?|mailto|tel):[^|>\s]{1,2000})(?:\|([^>\n]{0,300}))?>")
+_SLACK_CHANNEL_RE = re.compile(r"<#[CG][A-Z0-9]{1,20}(?:\|([^>\n]{0,100}))?>")
+_SLACK_SPECIAL_RE = re.compile(r"<!(here|channel|everyone)(?:\|[^>\n]{0,100})?>")
+_SLACK_SUBTEAM_RE = re.compile(r"<!subteam\^[A-Z0-9]{1,20}(?:\|([^>\n]{0,100}))?>")
+_SLACK_DATE_RE = re.compile(r"<!date\^\d{1,12}\^[^|>\n]{0,100}\|([^>\n]{0,100})>")
+MENTION = r"<@[UW][A-Z0-9]{2,20}(?:\|[^>\n]{0,80})?>"
+MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]{2,20})(?:\|(?P<label>[^>\n]{0,80}))?>")
+_SHORTCODE_RE = re.compile(r"(?<![\w:]):[a-z0-9][a-z0-9_+\-]*:(?![\w:])")
+_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3]")
+_EMPHASIS_RE = re.compile(r"\*\*|__|~~|`")
+_SINGLE_EMPH_RE = re.compile(r"(?<![\w*])[*_~](?=\S)([^*_~\n]*?\S)[*_~](?![\w*])")
+_MULTISPACE_RE = re.compile(r"\s{2,}")
+_TS_HINT_RE = re.compile(r"\d:\d\d")
+_LEAD_TS_RE = re.compile(r"^[\[(]?" + TS + r"[\])]?\s*(?:[-–|]\s+)?(?=\S)")
+_TRAIL_PAREN_TS_RE = re.compile(r"\s?[(\[][^()\[\]]{0,40}?\b" + TS + r"\b[^()\[\]]{0,20}[)\]]\s*$")
+_INLINE_TS_RE = re.compile(
+    r"\s?[(\[]\s*" + TS + r"(?:\s*[-–]\s*" + TS + r")?\s*[)\]]|\s[-–]\s+WATCH\b.*$"
+)
+
+
+def prepare_lines(text: str) -> list[str]:
+    """The text's lines: any line break, no zero-width characters, odd spaces as spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH_RE.sub("", text)
+    text = _SPACES_RE.sub(" ", text)
+    return text.split("\n")
+
+
+def unslack(s: str) -> str:
+    """Slack markup as readable text: link labels, #channel, @here; mentions stay."""
+    if "<" in s:
+        s = _SLACK_LINK_RE.sub(lambda m: m.group(2) or m.group(1), s)
+        s = _SLACK_CHANNEL_RE.sub(lambda m: "#" + (m.group(1) or "channel"), s)
+        s = _SLACK_SPECIAL_RE.sub(lambda m: "@" + m.group(1), s)
+        s = _SLACK_SUBTEAM_RE.sub(lambda m: m.group(1) or "@team", s)
+        s = _SLACK_DATE_RE.sub(lambda m: m.group(1), s)
+    if "&" in s:
+        s = s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return s
+
+
+def strip_decor(s: str) -> str:
+    """Emoji, shortcodes, markdown emphasis: gone. Mentions stay."""
+    changed = False
+    if ":" in s and _SHORTCODE_RE.search(s):
+        s = _SHORTCODE_RE.sub("", s)
+        changed = True
+    if not s.isascii():
+        s = _EMOJI_RE.sub("", s)
+        changed = True
+    if "*" in s or "_" in s or "~" in s or "`" in s:
+        s = _EMPHASIS_RE.sub("", s)
+        s = _SINGLE_EMPH_RE.sub(r"\1", s)
+        changed = True
+    if changed or "  " in s:
+        s = _MULTISPACE_RE.sub(" ", s)
+    return s.strip()
+
+
+def strip_timestamps(s: str) -> str:
+    """Without a transcript's "[00:12:03]", "(14:22)" or "- WATCH" timestamps."""
+    if ":" not in s or _TS_HINT_RE.search(s) is None:
+        return s
+    s = _LEAD_TS_RE.sub("", s)
+    s = _TRAIL_PAREN_TS_RE.sub("", s)
+    s = _INLINE_TS_RE.sub("", s)
+    return s.strip()

@@ -1,0 +1,61 @@
+"""Tagged lines: "ACTION: …", "AI jonas: …", "TODO(sofia): …", "#agreed …", "Decision: …"."""
+
+from __future__ import annotations
+
+import re
+
+from bot.extraction.normalize import MENTION
+
+TAG_RE = re.compile(
+    r"^(?:"
+    r"(?P<tag>action items?|action|todo|to-do|to do|decision|decided|agreed|resolved|"
+    r"open questions?|open points?|open items?|open issues?|open|still open|unresolved|"
+    r"questions?|q|tbd|idea|info|note|fyi|"
+    r"help|link|topic|aufgabe|entscheidung|beschluss|offene frage|frage)"
+    r"(?:\s*\((?P<who>[^)]{1,40})\))?\s*[:\-–]\s+"
+    r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)|\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+"
+    r"|(?P<todowho>todo|action)\s+(?P<who2>@[\w.\-]+|" + MENTION + r")\s*:?\s+"
+    r"|#(?P<irc>action|agreed|agree|decided|decision|info|idea|link|topic|help|todo|"
+    r"question|startmeeting|endmeeting|chair|undo)\b\s*"
+    r")(?P<rest>.*)$",
+    re.I | re.S,
+)
+_TAG_KIND: dict[str, str] = {
+    "action": "action", "action item": "action", "action items": "action", "todo": "action",
+    "to-do": "action", "to do": "action", "aufgabe": "action", "decision": "decision",
+    "decided": "decision", "agreed": "decision", "agree": "decision", "resolved": "decision",
+    "entscheidung": "decision", "beschluss": "decision", "open question": "question",
+    "open questions": "question", "open": "question", "still open": "question",
+    "unresolved": "question", "question": "question", "questions": "question",
+    "open point": "question", "open points": "question", "open item": "question",
+    "open items": "question", "open issue": "question", "open issues": "question",
+    "q": "question", "tbd": "question", "offene frage": "question", "frage": "question",
+}  # fmt: skip
+
+
+def tag_of(text: str) -> tuple[str | None, str | None, str]:
+    """(kind, who, rest) for a tagged line ("ACTION: ...", "AI jonas: ...", "#agreed ...")."""
+    m = TAG_RE.match(text)
+    if not m:
+        return None, None, text
+    tag = m.group("tag") or m.group("irc") or m.group("todowho")
+    if m.group("ai"):
+        return "action", m.group("aiwho") or m.group("aiwho2"), m.group("rest")
+    assert tag is not None
+    kind = _TAG_KIND.get(tag.lower(), "none")
+    who = m.group("who") or m.group("who2")
+    if kind == "none" and tag.lower() not in (
+        "idea",
+        "info",
+        "note",
+        "fyi",
+        "help",
+        "link",
+        "topic",
+        "startmeeting",
+        "endmeeting",
+        "chair",
+        "undo",
+    ):
+        return None, None, text
+    return kind, who, m.group("rest")
