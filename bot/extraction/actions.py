@@ -11,7 +11,7 @@ from bot.extraction.dates import find_due
 from bot.extraction.model import ActionItem
 from bot.extraction.names import MODAL_WEAK, NOT_NAMES
 from bot.extraction.people import NO_OWNER, Owner, owner_kind, resolve_owner
-from bot.extraction.sentences import FILLER_RE, STOPWORDS, tidy
+from bot.extraction.sentences import FILLER_RE, STOPWORDS, ends_with_abbreviation, tidy
 
 _FOLLOWUP_VERBS = {
     "send", "share", "email", "e-mail", "mail", "forward", "follow", "get", "check",
@@ -146,6 +146,7 @@ def prose_action(
         what = tidy(re.sub(r"(?i)^(?:is|are|am)\s+", "", modal) + " " + rest)
     else:
         what = tidy(rest_v)
+    what = _without_due(what, due[1] if due else None)
     if _PRONOUN_RE.search(what) and len(what.split()) <= 7 and context:
         what = f"{what.rstrip('.')} (re: {tidy(_shorten(context)).rstrip('.')})"
     line = unit.raw if len(unit.raw) <= 300 else clause
@@ -220,11 +221,32 @@ def action_from(
     due = find_due(unit.due_hint, ctx) if unit.due_hint else find_due(text, ctx)
     if unit.due_hint and due is None:
         due = (None, unit.due_hint, False)
-    what = tidy(body)
+    what = _without_due(tidy(body), due[1] if due else None)
     if not what:
         return None
     line = unit.raw if len(unit.raw) <= 300 else text
     return _make_item(what, owner or NO_OWNER, due, line)
+
+
+_DUE_CUT = " ,;:-–—(→"
+
+
+def _without_due(what: str, due_text: str | None) -> str:
+    """The item's words without a trailing due phrase ("… by Friday", "… (EOD)") and
+    without a closing full stop: the due date is shown on its own."""
+    text = what.rstrip()
+    phrase = " ".join((due_text or "").split()).lower().rstrip(" .!;,")
+    if phrase:
+        core = text.rstrip(" .!;,")
+        paren = core.endswith(")")
+        inner = core[:-1].rstrip() if paren else core
+        if inner.lower().endswith(phrase):
+            cut = inner[: len(inner) - len(phrase)].rstrip()
+            if (not paren or cut.endswith("(")) and any(c.isalpha() for c in cut):
+                text = cut.rstrip(_DUE_CUT)
+    if text.endswith(".") and not text.endswith("..") and not ends_with_abbreviation(text):
+        text = text[:-1].rstrip()
+    return text
 
 
 def _plausible_generic(text: str) -> bool:

@@ -11,7 +11,9 @@ import re
 
 TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _SPACES_RE = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
-_ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+# A zero-width joiner stays inside an emoji sequence (👩‍💻), nowhere else.
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u2060\ufeff]|(?<![" + _EMOJI + "\ufe0f])\u200d")
 # Bounded repetitions throughout: an unclosed "<http://x|..." must not make every "<"
 # scan to the end of a long line.
 _SLACK_LINK_RE = re.compile(r"<((?:https?|mailto|tel):[^|>\s]{1,2000})(?:\|([^>\n]{0,300}))?>")
@@ -22,7 +24,12 @@ _SLACK_DATE_RE = re.compile(r"<!date\^\d{1,12}\^[^|>\n]{0,100}\|([^>\n]{0,100})>
 MENTION = r"<@[UW][A-Z0-9]{2,20}(?:\|[^>\n]{0,80})?>"
 MENTION_RE = re.compile(r"<@(?P<id>[UW][A-Z0-9]{2,20})(?:\|(?P<label>[^>\n]{0,80}))?>")
 _SHORTCODE_RE = re.compile(r"(?<![\w:]):[a-z0-9][a-z0-9_+\-]*:(?![\w:])")
-_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3]")
+_EMOJI_RE = re.compile("[" + _EMOJI + "\ufe0f\u20e3\u200d]")
+# Emoji and shortcodes before the words of a line decorate it ("👉 ", ":pushpin: "); after
+# that they are part of what people wrote and stay.
+_LEAD_DECOR_RE = re.compile(
+    "^(?:[" + _EMOJI + "\ufe0f\u20e3\u200d]" + r"|:[a-z0-9][a-z0-9_+\-]*:)+(?:\s+|$)"
+)
 _EMPHASIS_RE = re.compile(r"\*\*|__|~~|`")
 _SINGLE_EMPH_RE = re.compile(r"(?<![\w*])[*_~](?=\S)([^*_~\n]*?\S)[*_~](?![\w*])")
 _MULTISPACE_RE = re.compile(r"\s{2,}")
@@ -55,8 +62,22 @@ def unslack(s: str) -> str:
     return s
 
 
+def strip_markup(s: str) -> str:
+    """An item's words as written: Markdown emphasis and leading decoration gone, emoji
+    and shortcodes inside the text kept, mentions kept."""
+    if "*" in s or "_" in s or "~" in s or "`" in s:
+        s = _EMPHASIS_RE.sub("", s)
+        s = _SINGLE_EMPH_RE.sub(r"\1", s)
+    s = s.strip()
+    if s and (not s[0].isascii() or s[0] == ":"):
+        s = _LEAD_DECOR_RE.sub("", s)
+    if "  " in s:
+        s = _MULTISPACE_RE.sub(" ", s)
+    return s
+
+
 def strip_decor(s: str) -> str:
-    """Emoji, shortcodes, markdown emphasis: gone. Mentions stay."""
+    """Emoji, shortcodes, markdown emphasis: gone (for reading headings and labels)."""
     changed = False
     if ":" in s and _SHORTCODE_RE.search(s):
         s = _SHORTCODE_RE.sub("", s)

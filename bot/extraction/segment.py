@@ -14,6 +14,7 @@ from bot.extraction.normalize import (
     MENTION_RE,
     TS,
     strip_decor,
+    strip_markup,
     strip_timestamps,
     unslack,
 )
@@ -185,9 +186,9 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         if box_raw:
             box = "done" if _BOX_DONE_RE.fullmatch(box_raw.strip()) else "open"
         is_bullet = bool(mark or box_raw)
-        clean = strip_timestamps(strip_decor(rest)).strip()
-        if not clean or clean in {"-", "*", "•"}:
-            continue
+        clean = strip_timestamps(strip_markup(rest)).strip()
+        if not any(ch.isalnum() for ch in clean):
+            continue  # an emoji, a rule, a lone bullet
         if _BOILERPLATE_RE.match(clean) or (
             ctx.author is not None and _SIGNOFF_RE.match(clean) and i >= n - 8
         ):
@@ -222,9 +223,11 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         if hk is None and bold_label is not None:
             hk2 = heading_kind(bold_label.group("t"))
             if hk2 is not None:
-                hk = (hk2[0], hk2[1], strip_decor(bold_label.group("rest")))
+                hk = (hk2[0], hk2[1], strip_markup(bold_label.group("rest")))
         if hk is not None and not (hk[2] and hk[1] in TAG_HEADINGS):
             kind, key, inline = hk
+            if inline and not bold_label and ":" in clean:
+                inline = clean.split(":", 1)[1].strip()  # as written, emoji and all
             yield from flush()
             section = kind
             section_bullets = False
@@ -343,7 +346,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
             header_speaker = None
             order += 1
             yield Unit(
-                text=strip_timestamps(strip_decor(m.group("rest"))),
+                text=strip_timestamps(strip_markup(m.group("rest"))),
                 raw=stripped,
                 section=section,
                 speaker=m.group("name").strip(),

@@ -28,7 +28,7 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 
-def _ends_with_abbreviation(text: str) -> bool:
+def ends_with_abbreviation(text: str) -> bool:
     last = text.rsplit(None, 1)[-1] if text.strip() else ""
     if not last.endswith("."):
         return False
@@ -52,16 +52,22 @@ def split_sentences(text: str) -> list[str]:
         p = p.strip()
         if not p:
             continue
-        if out and _ends_with_abbreviation(out[-1]):
+        if out and ends_with_abbreviation(out[-1]):
             out[-1] += " " + p
         else:
             out.append(p)
     return out
 
 
+_SHORTCODE_END_RE = re.compile(r"(?<![\w:]):[a-z0-9][a-z0-9_+\-]*:$")
+
+
 def tidy(text: str) -> str:
+    """An item's text: one space between words, no dangling punctuation, a capital first."""
     text = re.sub(r"\s+", " ", text).strip()
-    text = text.strip(" \t-–—:;,")
+    text = text.lstrip(" \t-–—:;,")
+    if _SHORTCODE_END_RE.search(text) is None:  # ":tada:" keeps its closing colon
+        text = text.rstrip(" \t-–—:;,")
     if text[:1].islower():
         text = text[0].upper() + text[1:]
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.extraction.context import SectionKind, Unit
-from bot.extraction.normalize import strip_decor
+from bot.extraction.normalize import strip_markup
 
 TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _TABLE_HEADERS = {
@@ -24,7 +24,7 @@ def table_cells(line: str) -> list[str]:
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") else inner
-    return [strip_decor(c).strip() for c in inner.split("|")]
+    return [strip_markup(c).strip() for c in inner.split("|")]
 
 
 def table_columns(cells: list[str]) -> dict[str, int]:

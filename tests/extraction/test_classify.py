@@ -54,7 +54,7 @@ def test_prose_sentences_by_shape_are_weak() -> None:
     got = kinds(unit("We agreed to extend the pilot. Tom will send the report by Friday."))
     assert got == [
         ("decision", "We agreed to extend the pilot.", False),
-        ("action", "Send the report by Friday.", False),
+        ("action", "Send the report", False),
     ]
 
 
