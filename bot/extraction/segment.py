@@ -294,7 +294,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 pending is not None
                 and not is_bullet
                 and not after_blank
-                and (indent > 0 or (clean[:1].islower() and pending.text[-1:] not in ".!?:"))
+                and _continues(pending.text, clean, indent)
             ):
                 pending.text += " " + clean
                 pending.raw += " " + stripped
@@ -315,24 +315,25 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
             _split_label(pending, ctx)
             continue
 
-        # Outside special sections ------------------------------------------------------
-        if is_bullet:
+        # Outside special sections: a bullet or a tagged line ("ACTION: …") is a unit ----
+        if is_bullet or TAG_RE.match(clean):
             yield from flush()
             order += 1
             pending = Unit(
                 text=clean,
                 raw=stripped,
                 section=section,
-                bullet=True,
+                bullet=is_bullet,
                 box=box,
                 prose=True,
                 speaker=header_speaker,
                 turn=header_speaker is not None,
                 order=order,
             )
-            _split_label(pending, ctx)
+            if is_bullet:
+                _split_label(pending, ctx)
             continue
-        if pending is not None and indent > 0 and not after_blank:
+        if pending is not None and not after_blank and _continues(pending.text, clean, indent):
             pending.text += " " + clean
             pending.raw += " " + stripped
             continue
@@ -362,9 +363,22 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         if pending is not None:
             yield pending
             pending = None
+        if para and _title_line(para[-1]) and not clean[:1].islower():
+            yield from flush()  # "Weekly sync" above "Decision: …" is not part of it
         para.append(clean)
         para_raw.append(stripped)
     yield from flush()
+
+
+def _continues(previous: str, line: str, indent: int) -> bool:
+    """Whether a line carries on the item above it: indented, or a lower-case start after
+    an item that has not ended."""
+    return indent > 0 or (line[:1].islower() and previous[-1:] not in ".!?:")
+
+
+def _title_line(line: str) -> bool:
+    """A short line without closing punctuation: a title or label, not wrapped prose."""
+    return line[-1:] not in ".!?,;:" and len(line) <= 60 and len(line.split()) <= 8
 
 
 def _split_label(unit: Unit, ctx: Context) -> None:
