@@ -9,48 +9,17 @@ from bot.extraction.context import Context, Unit
 from bot.extraction.date_phrases import DATE_ATOM_RE
 from bot.extraction.dates import find_due
 from bot.extraction.model import ActionItem
-from bot.extraction.names import MODAL_WEAK, NOT_NAMES
+from bot.extraction.names import MODAL_WEAK, nick_tokens, plausible_nick
 from bot.extraction.people import NO_OWNER, Owner, owner_kind, resolve_owner
-from bot.extraction.sentences import FILLER_RE, STOPWORDS, ends_with_abbreviation, tidy
-
-_FOLLOWUP_VERBS = {
-    "send", "share", "email", "e-mail", "mail", "forward", "follow", "get", "check",
-    "confirm", "prepare", "draft", "write", "update", "review", "look", "investigate",
-    "schedule", "set", "book", "create", "open", "file", "fix", "deploy", "ship",
-    "deliver", "provide", "upload", "post", "ping", "ask", "reach", "talk", "call",
-    "sync", "coordinate", "circle", "loop", "add", "put", "finalize", "finalise",
-    "finish", "complete", "sign", "approve", "test", "run", "merge", "push", "release",
-    "organize", "organise", "arrange", "invite", "document", "compile", "collect",
-    "gather", "estimate", "quote", "summarize", "summarise", "clarify", "escalate",
-    "raise", "handle", "take", "own", "dig", "figure", "sort", "work", "start", "build",
-    "implement", "migrate", "move", "provision", "grant", "revoke", "pay", "invoice",
-    "submit", "record", "circulate", "distribute", "publish", "let", "double-check",
-    "verify", "validate", "align", "chase", "nudge", "remind", "research", "evaluate",
-    "compare", "come", "find", "reply", "respond", "answer", "hand", "kick", "onboard",
-    "bring", "make", "have", "turn", "port", "refactor", "revise", "resend", "rerun",
-    "re-run", "do", "give", "drop", "remove", "clean", "contact", "tell",
-    "inform", "notify", "announce", "rotate", "renew", "order", "buy", "request",
-    "reserve", "plan", "present", "demo", "walk", "explain", "introduce", "connect",
-    "configure", "install", "enable", "disable", "backport", "patch", "roll", "debug",
-    "reproduce", "triage", "assign", "reassign", "close", "resolve", "cancel",
-    "reschedule", "postpone", "extend", "adjust", "change", "correct", "attach",
-    "export", "import", "sketch", "design", "mock", "spec", "outline",
-}  # fmt: skip
-
-_STOP_VERBS = {
-    "be", "been", "need", "see", "know", "want", "like", "think", "say", "admit", "bet",
-    "guess", "hear", "mean", "miss", "lose", "forget", "love", "hate", "happen", "depend",
-    "stay", "remain", "feel", "believe", "hope", "wish", "probably", "likely", "not",
-    "never", "no", "only", "keep", "be.", "agree", "wait", "get.",
-}  # fmt: skip
-
-_ADVERBS = {
-    "also", "then", "just", "quickly", "still", "now", "first", "probably", "likely",
-    "definitely", "actually", "really", "soon", "ideally", "please", "personally",
-    "try", "and", "so", "hopefully", "later", "again", "both", "all", "each", "gladly",
-    "happily", "briefly", "formally", "officially", "finally", "properly",
-}  # fmt: skip
-
+from bot.extraction.sentences import FILLER_RE, ends_with_abbreviation, tidy
+from bot.extraction.vocabulary import (
+    ADVERBS,
+    FOLLOWUP_VERBS,
+    NOT_NICKS,
+    STATUS_WORDS,
+    STOP_VERBS,
+    STOPWORDS,
+)
 
 _NOW_ACTION_RE = re.compile(
     r"\b(?:share\s+my\s+screen|stop\s+sharing|share\s+(?:the|my)\s+screen|right\s+now|"
@@ -68,7 +37,7 @@ def _first_verb(rest: str) -> tuple[str, str]:
     """(first verb, remainder starting at it) after skipping adverbs."""
     words = rest.split()
     i = 0
-    while i < len(words) - 1 and words[i].lower().strip(",") in _ADVERBS:
+    while i < len(words) - 1 and words[i].lower().strip(",") in ADVERBS:
         if words[i].lower() == "try" and i + 1 < len(words) and words[i + 1].lower() == "to":
             i += 2
             continue
@@ -87,7 +56,7 @@ _DETERMINERS = frozenset(
 
 
 def _is_commitment(verb: str, rest: str) -> bool:
-    if not verb or verb in _STOP_VERBS:
+    if not verb or verb in STOP_VERBS:
         return verb == "be" and re.match(r"(?i)be\s+\w+ing\b", rest) is not None
     if verb in _DETERMINERS:
         return False
@@ -96,10 +65,10 @@ def _is_commitment(verb: str, rest: str) -> bool:
 
 def _followup(verb: str) -> bool:
     v = verb.lower()
-    if v in _FOLLOWUP_VERBS:
+    if v in FOLLOWUP_VERBS:
         return True
     for suffix in ("ing", "s", "ed"):
-        if v.endswith(suffix) and v[: -len(suffix)] in _FOLLOWUP_VERBS:
+        if v.endswith(suffix) and v[: -len(suffix)] in FOLLOWUP_VERBS:
             return True
     return False
 
@@ -131,7 +100,7 @@ def prose_action(
     kind = owner_kind(owner_text, ctx)
     if named_only and kind not in ("person", "mention"):
         return None
-    if kind == "generic" and (owner_text.split()[0].lower() in NOT_NAMES):
+    if kind == "generic" and (owner_text.split()[0].lower() in NOT_NICKS):
         return None
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
@@ -172,12 +141,12 @@ def action_from(
     if owner is None and m and owner_kind(m.group("o"), ctx) in ("person", "mention"):
         owner = resolve_owner(m.group("o"), unit, ctx)
         body = m.group("rest")
-    # 3. "<owner> will/to ..." at the start
+    # 3. "<owner> will/to ..." at the start (a nickname counts: "mriedem to …")
     stripped = FILLER_RE.sub("", body)
-    sm = ctx.people.subject_re.match(stripped)
+    sm = ctx.people.subject_re.match(stripped) or _nick_subject(stripped, ctx)
     if sm is not None:
         kind = owner_kind(sm.group("owner"), ctx)
-        if kind != "generic" or sm.group("owner").split()[0].lower() not in NOT_NAMES:
+        if kind != "generic" or sm.group("owner").split()[0].lower() not in NOT_NICKS:
             if owner is None:
                 owner = resolve_owner(sm.group("owner"), unit, ctx)
             modal = (sm.group("c") or sm.group("m") or "").lower()
@@ -190,15 +159,16 @@ def action_from(
         if m_let:
             owner = owner or resolve_owner("I", unit, ctx)
             body = m_let.group("rest")
-    # 4. a leading mention / @name / known name without a verb: "<@U1> rollback script"
+    # 4. a leading mention / @name / known name without a verb: "<@U1> rollback script",
+    #    or a nickname with a colon: "jdoe: update the wiki"
     if owner is None or sm is None:
-        lm = ctx.people.lead_owner_re.match(body)
+        lm = ctx.people.lead_owner_re.match(body) or _nick_lead(body, ctx)
         if lm is not None:
             if owner is None:
                 owner = resolve_owner(lm.group("owner"), unit, ctx)
             body = lm.group("rest")
-    # 5. a trailing owner: "... - Priya Sharma", "... (Tom Becker)"
-    trailing = ctx.people.trailing_owner(body)
+    # 5. a trailing owner: "... - Priya Sharma", "... (Tom Becker)", "... (dims)", "... @x"
+    trailing = ctx.people.trailing_owner(body, nicks=True) or ctx.people.trailing_handles(body)
     if trailing is not None:
         t_rest, t_owner = trailing
         if owner_kind(t_owner, ctx) != "generic" or _plausible_generic(t_owner):
@@ -249,11 +219,30 @@ def _without_due(what: str, due_text: str | None) -> str:
     return text
 
 
+def _nick_subject(text: str, ctx: Context) -> re.Match[str] | None:
+    """ "mriedem to send …", "sdague, jaypipes will review …": nicknames as the subject."""
+    m = ctx.people.nick_subject_re.match(text)
+    if m is None or not all(plausible_nick(n) for n in nick_tokens(m.group("owner"))):
+        return None
+    verb, rest = _first_verb(m.group("rest"))
+    if not _is_commitment(verb, rest) or verb in ("be", "get"):
+        return None  # "docs to be updated"
+    return m
+
+
+def _nick_lead(text: str, ctx: Context) -> re.Match[str] | None:
+    m = ctx.people.nick_lead_re.match(text)
+    if m is None or not all(plausible_nick(n) for n in nick_tokens(m.group("owner"))):
+        return None
+    return m
+
+
 def _plausible_generic(text: str) -> bool:
     words = text.split()
     return (
         1 <= len(words) <= 3
-        and words[0].lower() not in NOT_NAMES
+        and text.lower() not in STATUS_WORDS
+        and words[0].lower() not in NOT_NICKS
         and not any(w.lower() in STOPWORDS for w in words)
         and not re.search(r"\d", text)
         and not DATE_ATOM_RE.search(text)

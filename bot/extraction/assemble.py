@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.extraction.context import Found
 from bot.extraction.model import ActionItem, Decision, Extraction, OpenQuestion
 from bot.extraction.normalize import MENTION_RE
-from bot.extraction.sentences import STOPWORDS
+from bot.extraction.vocabulary import STOPWORDS
 
 _WORD_RE = re.compile(r"[^\W_]+", re.U)
 

@@ -7,47 +7,7 @@ from functools import lru_cache
 
 from bot.extraction.model import Person
 from bot.extraction.normalize import MENTION
-
-LABEL_WORDS = {
-    "note", "notes", "summary", "update", "updates", "status", "context", "background",
-    "owner", "owners", "due", "deadline", "date", "time", "when", "where", "what", "why",
-    "how", "who", "which", "re", "subject", "from", "to", "cc", "bcc", "sent", "attendees",
-    "participants", "agenda", "topic", "topics", "goal", "goals", "result", "results",
-    "outcome", "risk", "risks", "blocker", "blockers", "question", "questions", "answer",
-    "q", "a", "ps", "p.s", "important", "fyi", "reminder", "link", "links", "location",
-    "meeting", "call", "project", "decision", "decisions", "action", "actions", "todo",
-    "idea", "info", "edit", "also", "next", "tldr", "tl;dr", "example", "options", "option",
-    "priority", "scope", "timeline", "budget", "the", "this", "that", "it", "we", "they",
-    "i", "you", "he", "she", "there", "here", "so", "and", "but", "ok", "okay", "yes", "no",
-    "well", "hi", "hello", "thanks", "thank", "dear", "invited", "teilnehmer", "datum",
-    "ort", "thema", "ergebnis", "recap", "transcript", "speaker", "speakers", "step",
-    "steps", "open", "agreed", "decided", "resolved", "unresolved", "tbd", "ai", "keywords",
-    "attachments", "overview", "purpose", "details", "highlights", "outline", "chapter",
-}  # fmt: skip
-
-# Capitalised words that are never an owner when they start a clause.
-NOT_NAMES = LABEL_WORDS | {
-    "everyone", "everybody", "nobody", "someone", "somebody", "all", "both", "each",
-    "if", "then", "our", "their", "your", "my", "his", "her", "its", "last", "please",
-    "let", "lets", "let's", "today", "tomorrow", "monday", "tuesday", "wednesday",
-    "thursday", "friday", "saturday", "sunday", "release", "any", "some", "none",
-    "nothing", "one", "two", "three", "these", "those", "after", "before", "during",
-    "once", "when", "while", "because", "since", "until", "in", "on", "at", "for", "with",
-    "without", "maybe", "perhaps", "probably", "hopefully", "not", "only", "just",
-    "first", "second", "third", "finally", "otherwise", "however", "still", "yet", "go",
-    "send", "share", "add", "fix", "check", "review", "update", "make", "get", "do",
-    "schedule", "confirm", "provide", "prepare", "create", "set", "move", "keep", "use",
-    "write", "document", "deploy", "book", "ask", "find", "give", "hand", "rotate",
-    "upload", "announce", "explain", "decide", "sort", "run", "test", "invoice",
-    "everything", "anything", "something", "who", "whoever", "there's",
-}  # fmt: skip
-
-COMMON_WORD_NAMES = {
-    "will", "may", "mark", "bill", "pat", "sue", "hope", "grace", "june", "april", "rose",
-    "max", "ray", "chase", "art", "jack", "frank", "don", "rob", "sunny", "summer",
-    "august", "faith", "joy", "dawn", "gene", "guy", "ken", "lane", "miles", "penny",
-}  # fmt: skip
-
+from bot.extraction.vocabulary import COMMON_WORD_NAMES, NOT_NICKS, STATUS_WORDS
 
 MODAL_STRONG = (
     r"will|shall|to|is\s+to|are\s+to|is\s+going\s+to|are\s+going\s+to|am\s+going\s+to|"
@@ -67,6 +27,42 @@ CONTRACTION = (
 
 
 _TRAIL_DASH_RE = re.compile(r"\s[\-–—]\s*")
+# An IRC-style nickname or handle, written where an owner stands in an item known to be an
+# action ("ACTION: mriedem to …", "- jdoe: …", "… (dims)"); checked by plausible_nick.
+NICK = r"@?[A-Za-z_][\w\-|]{1,30}(?:\.[\w\-]{1,20})?"
+_NICK_RE = re.compile(NICK)
+_NICK_CHAIN = NICK + r"(?:\s*(?:,\s*and|,|and|&|\+|/)\s*" + NICK + r")*+"
+_NICK_SPLIT_RE = re.compile(r"\s*(?:,\s*and|,|\band\b|&|\+|/)\s*")
+_TRAIL_HANDLES_RE = re.compile(
+    r"(?P<rest>.*?\S)\s+(?:(?:owner|owners|assignee|cc)\s*:?\s*)?"
+    r"(?P<o>@[\w.\-]{2,40}(?:\s*(?:,|and|&|/)\s*@[\w.\-]{2,40})*)$",
+    re.I,
+)
+# Words before a trailing @handle that make it the object, not the owner ("… with @x").
+_HANDLE_OBJECT_WORDS = {
+    "with", "to", "from", "for", "by", "cc", "ask", "ping", "tell", "thank", "thanks", "and",
+    "or", "via", "of", "on", "at", "about", "per", "contact", "email", "notify", "inform",
+    "remind", "invite", "loop", "include", "involve", "help", "assist", "pair", "sync",
+}  # fmt: skip
+
+
+def plausible_nick(token: str) -> bool:
+    """Whether a single word can be someone's nickname or handle rather than a word."""
+    if _NICK_RE.fullmatch(token.strip()) is None:
+        return False
+    word = token.strip().lstrip("@").rstrip(".").lower()
+    if token.strip().startswith("@"):
+        return len(word) >= 2
+    return (
+        2 <= len(word) <= 31
+        and word not in NOT_NICKS
+        and any(c.isalpha() for c in word)
+        and not word.isdigit()
+    )
+
+
+def nick_tokens(text: str) -> list[str]:
+    return [t for t in _NICK_SPLIT_RE.split(text.strip()) if t]
 
 
 class PeopleIndex:
@@ -135,14 +131,24 @@ class PeopleIndex:
             + r")*+)\s*[:\-–—,]?\s+(?P<rest>\S.*)$",
             re.I,
         )
+        self.nick_subject_re = re.compile(
+            r"^(?P<owner>" + _NICK_CHAIN + r")"
+            r"(?:(?P<c>"
+            + CONTRACTION
+            + r")|\s*,?\s+(?P<m>"
+            + MODAL_STRONG
+            + r"))\s+(?P<rest>\S.*)$",
+        )
+        self.nick_lead_re = re.compile(r"^(?P<owner>" + _NICK_CHAIN + r")\s*:\s+(?P<rest>\S.*)$")
         self.label_owner_re = re.compile(
             r"\b(?:owner|owners|assignee|assigned\s+to|responsible|who|verantwortlich)\s*[:=]\s*"
             r"(?P<o>" + owner + r")",
             re.I,
         )
 
-    def trailing_owner(self, body: str) -> tuple[str, str] | None:
-        """(rest, owner) for "... - Priya Sharma", "... (Tom Becker)", "... [Anil]"."""
+    def trailing_owner(self, body: str, *, nicks: bool = False) -> tuple[str, str] | None:
+        """(rest, owner) for "... - Priya Sharma", "... (Tom Becker)", "... [Anil]"; with
+        nicks, also "... (dims)", "... - jdoe"."""
         text = body.rstrip().rstrip(".!").rstrip()
         if text.endswith((")", "]")):
             i = text.rfind("(" if text.endswith(")") else "[")
@@ -156,9 +162,23 @@ class PeopleIndex:
                 return None
             last = dashes[-1]
             cand, rest = text[last.end() :].strip(), text[: last.start()].rstrip()
-        if not cand or not rest or len(cand) > 80 or not self.owner_chain_re.fullmatch(cand):
+        if not cand or not rest or len(cand) > 80 or cand.lower() in STATUS_WORDS:
             return None
-        return rest, cand
+        if self.owner_chain_re.fullmatch(cand):
+            return rest, cand
+        if nicks and all(plausible_nick(n) for n in nick_tokens(cand)) and len(cand) <= 60:
+            return rest, cand
+        return None
+
+    def trailing_handles(self, body: str) -> tuple[str, str] | None:
+        """(rest, handles) for "Write the RFC @aturon" (not "… sync with @aturon")."""
+        m = _TRAIL_HANDLES_RE.match(body.rstrip().rstrip(".!").rstrip())
+        if m is None:
+            return None
+        before = m.group("rest").split()[-1].lower().strip(",;:")
+        if before in _HANDLE_OBJECT_WORDS:
+            return None
+        return m.group("rest").rstrip(" ,;:-–—"), m.group("o")
 
     def lookup(self, text: str) -> tuple[str, ...]:
         key = _norm_name(text)

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from bot.extraction.context import Context, Unit
-from bot.extraction.names import COMMON_WORD_NAMES
 from bot.extraction.normalize import MENTION_RE
+from bot.extraction.vocabulary import COMMON_WORD_NAMES
 
 
 @dataclass(frozen=True)

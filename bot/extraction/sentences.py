@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = {
-    "the", "a", "an", "and", "or", "to", "of", "for", "on", "in", "at", "by", "with",
-    "from", "is", "are", "was", "were", "be", "will", "it", "its", "this", "that", "these",
-    "those", "we", "they", "i", "you", "he", "she", "our", "their", "his", "her", "my",
-    "your", "as", "so", "if", "then", "than", "also", "re", "not", "no", "do", "did",
-    "does", "have", "has", "had", "can", "could", "should", "would", "all", "any", "some",
-    "before", "after", "about", "into", "up", "out", "over", "once", "anything", "agreed",
-    "decided", "decision", "team", "group", "sides", "both", "let", "lets", "us",
-    "ll", "s", "going", "go", "need", "needs", "must", "shall", "due", "eod",
-    "today", "tomorrow", "next", "week", "there", "which", "what", "who", "how",
-}  # fmt: skip
-
-
 _SENT_SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[^\W_]|<@|@)")
 _ABBREVIATIONS = frozenset(
     {

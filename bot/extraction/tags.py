@@ -7,22 +7,32 @@ import re
 from bot.extraction.normalize import MENTION
 
 TAG_RE = re.compile(
-    r"^(?:"
-    r"(?P<tag>action items?|action|todo|to-do|to do|decision|decided|agreed|resolved|"
+    # W3C minutes mark an action's state: "[NEW] ACTION: …", "[DONE] ACTION: …".
+    r"^(?:\[(?P<state>new|pending|continues|continued|open|done|dropped|closed)\]\s*)?"
+    r"(?:"
+    r"(?P<tag>action items?|action points?|action required|action|todo|to-do|to do|"
+    r"next steps?|follow[- ]?ups?|decision|decided|agreed|resolved|resolution|consensus|"
+    r"conclusion|outcome|"
     r"open questions?|open points?|open items?|open issues?|open|still open|unresolved|"
     r"questions?|q|tbd|idea|info|note|fyi|"
     r"help|link|topic|aufgabe|entscheidung|beschluss|offene frage|frage)"
     r"(?:\s*\((?P<who>[^)]{1,40})\))?\s*[:\-–]\s+"
     r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)|\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+"
     r"|(?P<todowho>todo|action)\s+(?P<who2>@[\w.\-]+|" + MENTION + r")\s*:?\s+"
-    r"|#(?P<irc>action|agreed|agree|decided|decision|info|idea|link|topic|help|todo|"
-    r"question|startmeeting|endmeeting|chair|undo)\b\s*"
+    r"|#(?P<irc>action|agreed|agree|accepted|decided|decision|resolved|info|idea|link|topic|"
+    r"help|todo|question|startmeeting|endmeeting|chair|undo)\b\s*"
     r")(?P<rest>.*)$",
     re.I | re.S,
 )
 _TAG_KIND: dict[str, str] = {
     "action": "action", "action item": "action", "action items": "action", "todo": "action",
-    "to-do": "action", "to do": "action", "aufgabe": "action", "decision": "decision",
+    "to-do": "action", "to do": "action", "aufgabe": "action", "action point": "action",
+    "action points": "action", "action required": "action", "next step": "action",
+    "next steps": "action", "follow-up": "action", "follow-ups": "action",
+    "follow up": "action", "follow ups": "action", "followup": "action",
+    "followups": "action", "decision": "decision", "resolution": "decision",
+    "consensus": "decision", "conclusion": "decision", "outcome": "decision",
+    "accepted": "decision",
     "decided": "decision", "agreed": "decision", "agree": "decision", "resolved": "decision",
     "entscheidung": "decision", "beschluss": "decision", "open question": "question",
     "open questions": "question", "open": "question", "still open": "question",
@@ -39,6 +49,8 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     if not m:
         return None, None, text
     tag = m.group("tag") or m.group("irc") or m.group("todowho")
+    if (m.group("state") or "").lower() in ("done", "dropped", "closed"):
+        return "none", None, m.group("rest")  # an action already dealt with
     if m.group("ai"):
         return "action", m.group("aiwho") or m.group("aiwho2"), m.group("rest")
     assert tag is not None

@@ -85,3 +85,74 @@ def test_an_item_that_continues_on_the_next_line() -> None:
         ("Rotate the keys and update the runbook", None),
         ("Book the retest", None),
     ]
+
+
+def owners(ex: Extraction) -> list[tuple[str, str | None]]:
+    return [(a.what, a.owner_name) for a in ex.action_items]
+
+
+def test_irc_nicks_own_tagged_actions() -> None:
+    ex = run(
+        "* ACTION: mriedem to send the email to the list  (johnthe, 14:06:00)\n"
+        "* ACTION: sdague, jaypipes to review the spec\n"
+        "#action dansmith will look at the gate failures\n"
+        "* ACTION: docs to be updated\n",
+        people=(),
+    )
+    assert owners(ex) == [
+        ("Send the email to the list", "mriedem"),
+        ("Review the spec", "sdague, jaypipes"),
+        ("Look at the gate failures", "dansmith"),
+        ("Docs to be updated", None),
+    ]
+
+
+def test_meetbot_action_items_by_person() -> None:
+    ex = run(
+        "Action items, by person\n-----------------------\n* mriedem\n"
+        "  * mriedem to send the email\n  * look at the gate\n* UNASSIGNED\n  * (none)\n",
+        people=(),
+    )
+    assert owners(ex) == [("Send the email", "mriedem"), ("Look at the gate", "mriedem")]
+
+
+def test_handles_and_names_after_the_item() -> None:
+    ex = run(
+        "## Action items\n- [ ] @joyeecheung to open an issue about the test\n"
+        "- [ ] Follow up on the release (@mcollina)\n- [ ] Write the RFC @aturon\n"
+        "- [ ] Sync with @nikomatsakis about it\n- jdoe: update the wiki\n"
+        "- Update the FAQ (jdoe)\n- Fix the docs (optional)\n- Book the room – Maria\n"
+        "- Need to check the logs\n",
+        people=(),
+    )
+    assert owners(ex) == [
+        ("Open an issue about the test", "joyeecheung"),
+        ("Follow up on the release", "mcollina"),
+        ("Write the RFC", "aturon"),
+        ("Sync with @nikomatsakis about it", None),
+        ("Update the wiki", "jdoe"),
+        ("Update the FAQ", "jdoe"),
+        ("Fix the docs (optional)", None),
+        ("Book the room", "Maria"),
+        ("Need to check the logs", None),
+    ]
+
+
+def test_a_known_handle_resolves_to_its_person() -> None:
+    ex = run("Action items\n- Update the runbook (@tom.becker)\n- priya: book the retest\n")
+    assert [a.owner_user_id for a in ex.action_items] == ["U02TOM", "U01PRIYA"]
+
+
+def test_w3c_style_resolutions_and_action_states() -> None:
+    ex = run(
+        "RESOLVED: accept the proposal for the new API\nRESOLUTION: publish the draft\n"
+        "[NEW] ACTION: fantasai to edit the spec\n[DONE] ACTION: astearns to file the issue\n"
+        "Consensus: we keep the old name\n",
+        people=(),
+    )
+    assert [d.text for d in ex.decisions] == [
+        "Accept the proposal for the new API",
+        "Publish the draft",
+        "We keep the old name",
+    ]
+    assert owners(ex) == [("Edit the spec", "fantasai")]
