@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from bot.extraction.context import Found
@@ -24,6 +25,11 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def _same_text(a: str, b: str) -> bool:
+    """The same words in the same order, numbers included ("module 2" is not "module 12")."""
+    return _WORD_RE.findall(a.lower()) == _WORD_RE.findall(b.lower())
+
+
 def _owners_compatible(a: ActionItem, b: ActionItem) -> bool:
     if a.owner_user_id and b.owner_user_id:
         return a.owner_user_id == b.owner_user_id
@@ -32,6 +38,10 @@ def _owners_compatible(a: ActionItem, b: ActionItem) -> bool:
             a.owner_name and b.owner_name
         )
     return True
+
+
+# How many items one action may give when it is written again and again with other dates.
+MAX_DATE_VARIANTS = 2
 
 
 def assemble(found: list[Found]) -> Extraction:
@@ -63,6 +73,8 @@ def assemble(found: list[Found]) -> Extraction:
     what_words: dict[int, frozenset[str]] = {}
     index: dict[str, list[int]] = {}  # word → positions in kept_actions
     exact: set[tuple[str, str | None, datetime | None]] = set()
+    cluster: list[int] = []  # kept position → first kept item of the same thing
+    dated: dict[int, list[int]] = {}  # first kept item → kept items of it with their dates
     for f in ranked:
         item = f.action
         assert item is not None
@@ -73,12 +85,15 @@ def assemble(found: list[Found]) -> Extraction:
         what_words[f.seq] = ww
         candidates = {i for w in (ww | f.words) for i in index.get(w, ())}
         dup = False
+        variant_of: int | None = None
         for i in sorted(candidates):
             k = kept_actions[i]
             assert k.action is not None
             if not _owners_compatible(item, k.action):
                 continue
             if item.due_at and k.action.due_at and item.due_at != k.action.due_at:
+                if variant_of is None and _same_text(item.what, k.action.what):
+                    variant_of = cluster[i]
                 continue
             threshold = 0.9 if f.strong and k.strong else 0.5
             if _containment(ww, what_words[k.seq]) >= threshold or (
@@ -88,10 +103,25 @@ def assemble(found: list[Found]) -> Extraction:
                 break
         if dup:
             continue
+        if variant_of is not None:
+            # The same item again with another date: a pasted run of near-identical lines
+            # gives one or two items whose date is unsure, not one item per line.
+            if len(dated[variant_of]) >= MAX_DATE_VARIANTS:
+                continue
+            dated[variant_of].append(len(kept_actions))
         exact.add(key)
+        pos = len(kept_actions)
+        cluster.append(variant_of if variant_of is not None else pos)
+        dated.setdefault(cluster[pos], [pos])
         for w in ww | f.words:
-            index.setdefault(w, []).append(len(kept_actions))
+            index.setdefault(w, []).append(pos)
         kept_actions.append(f)
+    for members in dated.values():
+        if len(members) > 1:
+            for i in members:
+                a = kept_actions[i].action
+                assert a is not None
+                kept_actions[i].action = replace(a, due_sure=False)
     kept_actions.sort(key=lambda f: (f.order, f.seq))
 
     def dedup_texts(items: list[Found], threshold: float) -> list[Found]:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from bot.extraction.actions import action_from, prose_action
 from bot.extraction.context import Context, Found, Unit
+from bot.extraction.dates import find_due
+from bot.extraction.people import owner_kind
 from bot.extraction.sentences import FILLER_RE, is_question_text, split_sentences, tidy
 from bot.extraction.tags import tag_of
 
@@ -25,8 +27,8 @@ def classify(units: Iterable[Unit], ctx: Context) -> list[Found]:
                 found.append(Found("question", prev_turn_question, unit.order - 1, False))
             prev_turn_question = None
             prev_turn_speaker = unit.speaker
-        _classify_unit(unit, ctx, found, prev_last_sentence if unit.turn else "")
         sentences = split_sentences(unit.text) if unit.prose else [unit.text]
+        _classify_unit(unit, sentences, ctx, found, prev_last_sentence if unit.turn else "")
         prev_last_sentence = sentences[-1] if sentences else ""
         if unit.turn:
             last = prev_last_sentence
@@ -86,11 +88,65 @@ _DECISION_KEYS = (
 )
 
 
-_DECISION_KEYS_RE = re.compile("|".join(re.escape(k) for k in _DECISION_KEYS), re.I)
+def _any_of(keys: tuple[str, ...], low: str) -> bool:
+    """Whether any key is in the lower-cased text (a cheap test before a costly regex)."""
+    return any(k in low for k in keys)
 
 
 def _decision_like(text: str) -> bool:
-    return _DECISION_KEYS_RE.search(text) is not None and _DECISION_RE.search(text) is not None
+    return _any_of(_DECISION_KEYS, text.lower()) and _DECISION_RE.search(text) is not None
+
+
+# Decisions written as plain statements of what will happen: a plan of the group ("We'll
+# ship v2 in March", "We will not support IE11"), of a thing ("v2 ships in March", "The
+# demo moves to Thursday", "The budget was approved"), or a recorded outcome ("There was
+# consensus to …", "Motion carried").
+_PLAN_VERBS = (
+    r"(?:ship|release|launch|go\s+live|use|adopt|switch\s+to|move\s+to|migrate\s+to|keep|"
+    r"stay\s+on|stick\s+with|drop|skip|postpone|delay|defer|freeze|deprecate|support|require|"
+    r"standardi[sz]e\s+on|target|aim\s+for|cap|limit|pause|stop|retire|sunset|"
+    r"continue\s+(?:to|with)|proceed\s+with|meet|not\s+\w+|no\s+longer\s+\w+)\b"
+)
+_NOT_A_THING = r"(?!(?:i|he|she|it|you|this|that|there|we|they|someone|everyone)\b)"
+_PLAN_RE = re.compile(
+    r"^(?:we|the\s+team|the\s+project|both\s+(?:teams|sides)|all\s+teams|"
+    r"the\s+\w+\s+(?:team|group|wg|sig))(?:'ll|\s+will|\s+shall|\s+are\s+going\s+to|"
+    r"'re\s+going\s+to|\s+are\s+gonna|'re\s+gonna)\s+(?:also\s+|now\s+|then\s+|officially\s+)?"
+    + _PLAN_VERBS
+    + r"|^(?:the\s+)?(?:plan|agreement|consensus|conclusion|outcome)\s+(?:is|was)\s+(?:to|that)\b"
+    r"|\bthere\s+(?:is|was)\s+(?:general\s+|rough\s+|broad\s+|strong\s+)?"
+    r"(?:consensus|agreement)\s+(?:to|that|on|for)\b"
+    r"|\b(?:motion|proposal|resolution|minutes|budget|request|rfc)\s+(?:was\s+|is\s+|has\s+been\s+)?"
+    r"(?:approved|adopted|accepted|carried|passed|ratified|rejected)\b"
+    r"|\b(?:approved|accepted|adopted|agreed)\s+unanimously\b"
+    r"|\bunanimously\s+(?:approved|accepted|adopted|agreed)\b"
+    r"|^" + _NOT_A_THING + r"(?:the\s+)?[\w.\-]+(?:\s+[\w.\-]+){0,3}\s+(?:will\s+)?"
+    r"(?:ships|launches|goes\s+live|moves\s+to|is\s+moving\s+to|slips\s+to)\b"
+    r"|^" + _NOT_A_THING + r"(?:the\s+)?[\w.\-]+(?:\s+[\w.\-]+){0,3}\s+"
+    r"(?:is|was|has\s+been|will\s+be)\s+(?:postponed|delayed|cancelled|canceled|deprecated|"
+    r"frozen|rescheduled|moved\s+to|pushed\s+to|approved|dropped)\b",
+    re.I,
+)
+_DEADLINE_WORDS = ("by ", "before ", "until ", "till ", "no later", "due ", "latest ")
+
+
+_PLAN_KEYS = (
+    "will", "'ll", "shall", "going", "gonna", "plan", "agreement", "consensus", "conclusion",
+    "outcome", "approved", "adopted", "accepted", "carried", "passed", "ratified", "rejected",
+    "unanimous", "ships", "launches", "live", "moves", "moving", "slips", "postponed",
+    "delayed", "cancel", "deprecated", "frozen", "rescheduled", "pushed", "dropped",
+)  # fmt: skip
+
+
+def _plan_statement(body: str, ctx: Context) -> bool:
+    """A decision written as a plain statement, not someone's commitment to a deadline."""
+    if not _any_of(_PLAN_KEYS, body.lower()) or _PLAN_RE.search(body) is None:
+        return False
+    subject = ctx.people.subject_re.match(body)
+    if subject is not None and owner_kind(subject.group("owner"), ctx) in ("person", "mention"):
+        return False
+    due = find_due(body, ctx)
+    return due is None or not due[1].lower().startswith(_DEADLINE_WORDS)
 
 
 _DECIDED_THAT_RE = re.compile(r"\b(?:agreed|decided|confirmed)\s+that\s+(?P<clause>.+)$", re.I)
@@ -120,11 +176,8 @@ _OPENQ_KEYS = (
 )
 
 
-_OPENQ_KEYS_RE = re.compile("|".join(re.escape(k) for k in _OPENQ_KEYS), re.I)
-
-
 def _open_question_like(text: str) -> bool:
-    return _OPENQ_KEYS_RE.search(text) is not None and _OPENQ_INLINE_RE.search(text) is not None
+    return _any_of(_OPENQ_KEYS, text.lower()) and _OPENQ_INLINE_RE.search(text) is not None
 
 
 _UNRESOLVED_REPLY_RE = re.compile(
@@ -137,7 +190,9 @@ _UNRESOLVED_REPLY_RE = re.compile(
 )
 
 
-def _classify_unit(unit: Unit, ctx: Context, found: list[Found], context: str = "") -> None:
+def _classify_unit(
+    unit: Unit, sentences: list[str], ctx: Context, found: list[Found], context: str
+) -> None:
     if unit.section in ("actions", "decisions", "questions"):
         _classify_item(unit, ctx, found)
         return
@@ -147,7 +202,6 @@ def _classify_unit(unit: Unit, ctx: Context, found: list[Found], context: str = 
         return
     if unit.box == "done":
         return
-    sentences = split_sentences(unit.text) if unit.prose else [unit.text]
     for sentence in sentences:
         _classify_sentence(sentence, unit, ctx, found, context)
         if len(FILLER_RE.sub("", sentence + " ").split()) > 2:
@@ -214,6 +268,9 @@ def _classify_sentence(
             if item is not None:
                 found.append(Found("action", item.what, unit.order, False, item))
                 return
+        found.append(Found("decision", tidy(sentence), unit.order, False))
+        return
+    if _plan_statement(body, ctx):
         found.append(Found("decision", tidy(sentence), unit.order, False))
         return
     lm = _TOPIC_LABEL_RE.match(sentence)

@@ -19,7 +19,8 @@ _add_headings(
     "decisions",
     "decisions|decision log|decisions made|key decisions|decided|agreed|agreements|"
     "what we agreed|what was agreed|agreed decisions|resolutions|entscheidungen|beschlüsse|"
-    "beschluesse|vereinbarungen|ergebnisse und entscheidungen",
+    "beschluesse|vereinbarungen|ergebnisse und entscheidungen|conclusions|outcomes|"
+    "agreements reached|decisions and agreements|decisions taken|decisions reached",
 )
 _add_headings(
     "actions",
@@ -27,7 +28,8 @@ _add_headings(
     "next actions|follow-ups|follow ups|followups|follow-up|follow up|follow-up tasks|"
     "follow up tasks|follow-up items|follow-up actions|to do|to-do|todo|todos|to-dos|to dos|"
     "tasks|task list|assignments|action items by person|ais|aufgaben|maßnahmen|massnahmen|"
-    "nächste schritte|naechste schritte|to-dos und aufgaben|owners and next steps",
+    "nächste schritte|naechste schritte|to-dos und aufgaben|owners and next steps|"
+    "homework|action item list|action items list|ai list|ais list",
 )
 _add_headings(
     "questions",
@@ -43,7 +45,11 @@ _add_headings(
     "meeting purpose|purpose|context|background|updates|status|status update|people present|"
     "meeting summary|minutes|meeting minutes|protokoll|teilnehmer|notizen|zusammenfassung|"
     "agenda items|topics discussed|key topics|risks|blockers|date|time|location|"
-    "meeting details|speakers|info|information|chapters and topics|ai summary",
+    "meeting details|speakers|info|information|chapters and topics|ai summary|present|"
+    "regrets|absent|apologies|chair|chairs|scribe|guests|roll call|welcome|announcements|"
+    "approval of minutes|adjourn|adjournment|any other business|aob|next meeting|reports|"
+    "old business|new business|round table|roundtable|introductions|housekeeping|"
+    "logistics|links|resources|references|call to order|public comment|action items review",
 )
 # Singular tag forms: "Decision: we go with B" is one item, not a section.
 TAG_HEADINGS = {"decided", "agreed", "action item", "follow-up", "follow up", "todo", "tbd"}
@@ -53,8 +59,15 @@ SKIP_INLINE = {
     "keywords", "attachments", "location", "speakers", "people present",
 }  # fmt: skip
 
+# "New action items", "Open actions", "Summary of decisions": the same sections.
+_PREFIX = (
+    r"(?:(?:new|open|outstanding|pending|current|key|main|our|today'?s|this\s+week'?s|"
+    r"summary\s+of|list\s+of|summary\s+of\s+(?:new\s+)?)\s+)?"
+)
 _HEADING_KEYS_RE = re.compile(
-    r"^(?P<key>"
+    r"^"
+    + _PREFIX
+    + r"(?P<key>"
     + "|".join(re.escape(k) for k in sorted(_HEADINGS, key=len, reverse=True))
     + r")(?P<tail>(?:\s*[,(/&:\-–—]|\s+(?:for|by|from|of|with|and)\b).*)?$"
 )

@@ -156,3 +156,50 @@ def test_w3c_style_resolutions_and_action_states() -> None:
         "We keep the old name",
     ]
     assert owners(ex) == [("Edit the spec", "fantasai")]
+
+
+def test_decisions_written_as_plain_statements() -> None:
+    ex = run(
+        "We'll ship v2 in March.\nWe will not support IE11.\nThe demo moves to Thursday.\n"
+        "The budget was approved unanimously.\nThere was consensus to keep the old API.\n"
+        "The plan is to cut the branch on Monday.\n"
+    )
+    assert [d.text for d in ex.decisions] == [
+        "We'll ship v2 in March.",
+        "We will not support IE11.",
+        "The demo moves to Thursday.",
+        "The budget was approved unanimously.",
+        "There was consensus to keep the old API.",
+        "The plan is to cut the branch on Monday.",
+    ]
+    assert ex.action_items == ()
+
+
+def test_commitments_stay_actions_next_to_plain_statements() -> None:
+    ex = run("We'll ship the fix by Friday.\nTom will ship v2 in March.\nThe sandbox is slow.\n")
+    assert ex.decisions == ()
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Ship the fix", "U01PRIYA"),
+        ("Ship v2", "U02TOM"),
+    ]
+
+
+def test_sixty_near_identical_pasted_lines_are_not_sixty_items() -> None:
+    lines = "\n".join(f"- [ ] Tom: check the logs by {i % 12 + 1}/{i % 28 + 1}" for i in range(60))
+    ex = run("Action items\n" + lines)
+    assert 1 <= len(ex.action_items) <= 2
+    assert all(a.what == "Check the logs" and not a.due_sure for a in ex.action_items)
+    assert (
+        len(
+            run(
+                "\n\n".join(f"Tom will check the logs in {i} days" for i in range(1, 61))
+            ).action_items
+        )
+        <= 2
+    )
+
+
+def test_items_that_differ_in_what_they_name_stay_apart() -> None:
+    lines = "\n".join(f"- Tom to update module {i} by 2024-03-{10 + i % 15:02d}" for i in range(12))
+    ex = run("Action items\n" + lines)
+    assert len(ex.action_items) == 12
