@@ -46,9 +46,23 @@ MONTH_FULL = (
 )
 _MONTH_WORD = MONTH_FULL[:-1] + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th|\.)?"
+# Zones written after a time ("5pmET", "10:30 Central", "14:00 UTC").
+ZONE_WORDS = {
+    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "mt": "America/Denver", "mst": "America/Denver",
+    "mdt": "America/Denver", "mountain": "America/Denver", "ct": "America/Chicago",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "eastern": "America/New_York", "utc": "UTC", "gmt": "UTC", "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin", "bst": "Europe/London", "ist": "Asia/Kolkata",
+    "jst": "Asia/Tokyo", "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
+}  # fmt: skip
+_ZONES = "|".join(sorted(ZONE_WORDS, key=len, reverse=True))
 _CLOCK = (
-    r"(?:(?:1[0-2]|0?[1-9])(?::[0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)"
+    r"(?:(?:1[0-2]|0?[1-9])(?::[0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"(?:\s*(?P<zone>" + _ZONES + r")(?:\s+time)?(?!\w)|(?!\w))"
     r"|(?<![\d.:])(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s*(?:h|uhr)\b)?"
+    r"(?:\s*(?P<zone2>" + _ZONES + r")(?:\s+time)?(?!\w))?"
     r"|(?<![\d.:])(?:[01]?\d|2[0-3])\s*uhr\b)"
 )
 DATE_ATOM_RE = re.compile(
@@ -72,6 +86,8 @@ DATE_ATOM_RE = re.compile(
     r"monatsende|this\s+month)\b)"
     r"|(?P<eoq>\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq)\b)"
     r"|(?P<eoy>\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy)\b)"
+    r"|(?P<wom>\b(?:the\s+)?(?P<wom_n>first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+"
+    r"(?:in|of)\s+(?P<wom_m>" + MONTH_FULL + r")(?P<wom_y>,?\s*20\d\d)?\b)"
     r"|(?P<rel>\b(?:in|within)\s+(?:the\s+next\s+)?(?P<rel_n>\d{1,3}|an?|one|two|three|four|"
     r"five|six|seven|eight|nine|ten|a\s+couple\s+of|a\s+few)\s+(?P<rel_b>business\s+|"
     r"working\s+)?(?P<rel_u>hours?|days?|weeks?|months?)\b)"
@@ -120,6 +136,14 @@ _DATE_HINTS = frozenset(
         "eom",
         "eoq",
         "eoy",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
         "close",
         "early",
         "mid",

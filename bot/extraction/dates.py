@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dateparser
 
@@ -23,6 +24,7 @@ from bot.extraction.date_phrases import (
     WEEKDAY_NAMES,
     WEEKDAYS,
     WORD_NUMBERS,
+    ZONE_WORDS,
     date_atoms,
     past_before,
     prep_before,
@@ -131,15 +133,29 @@ def find_due(text: str, ctx: Context) -> tuple[datetime | None, str, bool] | Non
 
 
 def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, bool]:
-    """A phrase of atoms → local naive datetime, or None when it names no date."""
+    """A phrase of atoms → local naive datetime, or None when it names no date; a time
+    written with a zone ("5pmET") is converted to the call's zone."""
+    local, sure, zone = _resolve_in_zone(atoms, ctx)
+    if local is not None and zone is not None and zone.key != ctx.tz.key:
+        local = local.replace(tzinfo=zone).astimezone(ctx.tz).replace(tzinfo=None)
+    return local, sure
+
+
+def _resolve_in_zone(
+    atoms: list[_Atom], ctx: Context
+) -> tuple[datetime | None, bool, ZoneInfo | None]:
     base = ctx.call_local
     sure = True
     tod: time | None = None
     day: date | None = None
     date_atoms = [a for a in atoms if a.kind not in _DATE_TIME_KINDS]
+    zone: ZoneInfo | None = None  # "5pmET": the time is in that zone, not the call's
     for a in atoms:
         if a.kind == "clock":
             tod = _parse_clock(a.m.group(0))
+            written = (a.m.group("zone") or a.m.group("zone2") or "").lower()
+            if written and tod is not None and zone is None:
+                zone = ZoneInfo(ZONE_WORDS[written])
         elif a.kind == "pod" and tod is None:
             tod = {
                 "morning": time(9, 0),
@@ -149,6 +165,8 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
             }.get(a.m.group(0).lower())
         elif a.kind == "eod" and tod is None:
             tod = DEFAULT_DUE_TIME
+    if zone is not None:  # the call's time as the clock in that zone showed it
+        base = ctx.call_local.replace(tzinfo=ctx.tz).astimezone(zone).replace(tzinfo=None)
     if not date_atoms:
         if any(a.kind == "eod" for a in atoms):
             day = base.date()
@@ -158,10 +176,10 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
                 day += timedelta(days=1)
                 sure = False
         else:
-            return None, False
-        return datetime.combine(day, tod or DEFAULT_DUE_TIME), sure
+            return None, False, None
+        return datetime.combine(day, tod or DEFAULT_DUE_TIME), sure, zone
     # The most specific date atom wins ("Saturday 23 March" → 23 March).
-    rank = {"iso": 0, "md": 1, "dm": 1, "num": 2, "wd": 3}
+    rank = {"iso": 0, "md": 1, "dm": 1, "wom": 1, "num": 2, "wd": 3}
     a = min(date_atoms, key=lambda x: rank.get(x.kind, 4))
     m = a.m
     k = a.kind
@@ -170,7 +188,7 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
         try:
             day = date.fromisoformat(m.group("iso")[:10])
         except ValueError:
-            return None, False
+            return None, False, None
         if m.group("iso_t"):
             tod = _parse_clock(m.group("iso_t"))
     elif k == "num":
@@ -183,7 +201,7 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
         phrase = f"{MONTH_NAMES[mon - 1]} {dnum}" + (f" {re.sub(r'[^0-9]', '', yr)}" if yr else "")
         parsed = dateparser_parse(phrase, base, ctx.date_order) if mon else None
         if parsed is None:
-            return None, False
+            return None, False, None
         day = parsed.date()
         if not yr and day.year > base.year:
             sure = False  # "by Mar 1" said on Mar 6: next year, or a typo?
@@ -202,7 +220,7 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
                 sure = False  # "by Friday" said on a Friday: today or next week?
         parsed = dateparser_parse(phrase, base, ctx.date_order)
         if parsed is None:
-            return None, False
+            return None, False, None
         day = parsed.date()
     elif k == "today":
         day = base.date()
@@ -244,28 +262,33 @@ def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, 
         day = _last_weekday_of_month(base.year, qm)
     elif k == "eoy":
         day = _last_weekday_of_month(base.year, 12)
+    elif k == "wom":  # "the third week in December": that week's Friday
+        mo = MONTHS[m.group("wom_m").lower()]
+        yr_raw = re.sub(r"\D", "", m.group("wom_y") or "")
+        y = int(yr_raw) if yr_raw else (base.year if mo >= base.month else base.year + 1)
+        day = _friday_of_week_in_month(y, mo, m.group("wom_n").lower())
     elif k == "rel":
         n_raw = m.group("rel_n").lower()
         if n_raw == "a few":
-            return None, False
+            return None, False, None
         n = int(n_raw) if n_raw.isdigit() else WORD_NUMBERS.get(re.sub(r"\s+", " ", n_raw), 0)
         if n_raw.startswith("a couple"):
             sure = False
         unit_word = m.group("rel_u").lower().rstrip("s")
         if unit_word == "hour":
-            return base + timedelta(hours=n), sure
+            return base + timedelta(hours=n), sure, None
         if m.group("rel_b"):
             day = _add_business_days(base.date(), n)
         else:
             parsed = dateparser_parse(f"in {n} {unit_word}s", base, ctx.date_order)
             if parsed is None:
-                return None, False
+                return None, False, None
             day = parsed.date()
     else:  # vague
-        return None, False
+        return None, False, None
     if day is None:
-        return None, False
-    return datetime.combine(day, tod or DEFAULT_DUE_TIME), sure
+        return None, False, None
+    return datetime.combine(day, tod or DEFAULT_DUE_TIME), sure, zone
 
 
 def _numeric_date(m: re.Match[str], ctx: Context) -> tuple[date | None, bool]:
@@ -319,6 +342,29 @@ def _friday_on_or_after(d: date) -> date:
     if d.weekday() <= 4:
         return d + timedelta(days=4 - d.weekday())
     return d + timedelta(days=11 - d.weekday())
+
+
+_WEEK_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+}
+
+
+def _friday_of_week_in_month(year: int, month: int, ordinal: str) -> date:
+    """The Friday of a month's nth week, counting from the week that holds the 1st."""
+    if ordinal == "last":
+        nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        last = nxt - timedelta(days=1)
+        return last - timedelta(days=last.weekday()) + timedelta(days=4)
+    first = date(year, month, 1)
+    monday = first - timedelta(days=first.weekday())
+    return monday + timedelta(days=7 * _WEEK_ORDINALS[ordinal] + 4)
 
 
 def _last_weekday_of_month(year: int, month: int) -> date:

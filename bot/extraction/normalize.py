@@ -36,6 +36,9 @@ _MULTISPACE_RE = re.compile(r"\s{2,}")
 _TS_HINT_RE = re.compile(r"\d:\d\d")
 _LEAD_TS_RE = re.compile(r"^[\[(]?" + TS + r"[\])]?\s*(?:[-–|]\s+)?(?=\S)")
 _TRAIL_PAREN_TS_RE = re.compile(r"\s?[(\[][^()\[\]]{0,40}?\b" + TS + r"\b[^()\[\]]{0,20}[)\]]\s*$")
+_WHEN_WORDS_RE = re.compile(
+    r"(?i)\b(?:by|until|before|tomorrow|today|tonight|noon|[ap]\.?m|central|pacific|eastern|utc)\b"
+)
 _INLINE_TS_RE = re.compile(
     r"\s?[(\[]\s*" + TS + r"(?:\s*[-–]\s*" + TS + r")?\s*[)\]]|\s[-–]\s+WATCH\b.*$"
 )
@@ -99,6 +102,8 @@ def strip_timestamps(s: str) -> str:
     if ":" not in s or _TS_HINT_RE.search(s) is None:
         return s
     s = _LEAD_TS_RE.sub("", s)
-    s = _TRAIL_PAREN_TS_RE.sub("", s)
+    m = _TRAIL_PAREN_TS_RE.search(s)
+    if m is not None and _WHEN_WORDS_RE.search(m.group(0)) is None:
+        s = s[: m.start()]  # "(priya, 14:11:45)", not "(tomorrow at 10:30 Central)"
     s = _INLINE_TS_RE.sub("", s)
     return s.strip()

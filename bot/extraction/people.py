@@ -54,7 +54,10 @@ def resolve_owner(text: str, unit: Unit, ctx: Context) -> Owner:
     t = text.strip().strip(",:;.")
     kind = owner_kind(t, ctx)
     if kind == "multi":
-        return Owner(None, t, False)
+        # Several people: the first one named holds the item, marked unsure.
+        first = next((part for part in _MULTI_RE.split(t) if part), "")
+        lead = resolve_owner(first, unit, ctx) if owner_kind(first, ctx) != "multi" else None
+        return Owner(lead.user_id if lead else None, t, False)
     if kind == "mention":
         m = MENTION_RE.fullmatch(t)
         assert m is not None

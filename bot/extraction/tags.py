@@ -19,6 +19,14 @@ TAG_RE = re.compile(
     r"(?:\s*\((?P<who>[^)]{1,40})\))?\s*[:\-–]\s+"
     r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)|\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+"
     r"|(?P<todowho>todo|action)\s+(?P<who2>@[\w.\-]+|" + MENTION + r")\s*:?\s+"
+    # "Action Mark/Philippe: …", "ACTION BW: …", "ACTION ALL: …"
+    r"|(?P<whotag>action(?:\s+items?)?|ai|todo)\s+"
+    r"(?P<who3>(?-i:[A-Z@][\w.\-]*)(?:\s*(?:/|,|&|\band\b)\s*(?-i:[A-Z@][\w.\-]*)){0,3})\s*:\s+"
+    # "[ACTION ITEM] …", "[AI] …", "[Decision] …"
+    r"|\[(?P<btag>action\s+items?|action|ai|todo|decision|decided|agreed|resolved)\]\s*:?\s*"
+    # a review of earlier items: "Last week's AI: …", "Previous action items: …"
+    r"|(?P<past>(?:last\s+(?:week|meeting|call)['’]?s|previous|past|old)\s+"
+    r"(?:ais?|action\s+items?|actions?))\s*[:\-–]\s+"
     r"|#(?P<irc>action|agreed|agree|accepted|decided|decision|resolved|info|idea|link|topic|"
     r"help|todo|question|startmeeting|endmeeting|chair|undo)\b\s*"
     r")(?P<rest>.*)$",
@@ -48,14 +56,21 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     m = TAG_RE.match(text)
     if not m:
         return None, None, text
-    tag = m.group("tag") or m.group("irc") or m.group("todowho")
-    if (m.group("state") or "").lower() in ("done", "dropped", "closed"):
-        return "none", None, m.group("rest")  # an action already dealt with
+    tag = m.group("tag") or m.group("irc") or m.group("todowho") or m.group("whotag")
+    if (m.group("state") or "").lower() in ("done", "dropped", "closed") or m.group("past"):
+        return "none", None, m.group("rest")  # an action already dealt with, or reviewed
+    if m.group("btag"):
+        tag = "ai" if m.group("btag").lower() == "ai" else m.group("btag")
+        tag = re.sub(r"\s+", " ", tag)
+        if tag.lower() == "ai":
+            return "action", None, m.group("rest")
     if m.group("ai"):
         return "action", m.group("aiwho") or m.group("aiwho2"), m.group("rest")
     assert tag is not None
     kind = _TAG_KIND.get(tag.lower(), "none")
-    who = m.group("who") or m.group("who2")
+    who = m.group("who") or m.group("who2") or m.group("who3")
+    if tag.lower() == "ai":
+        return "action", who, m.group("rest")
     if kind == "none" and tag.lower() not in (
         "idea",
         "info",

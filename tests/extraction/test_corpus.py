@@ -7,7 +7,9 @@ decisions and open questions, and the expected action items).
 An extracted action item matches an expected one when the owner user id is the same
 (or both are null), the due date-time is the same to the minute in the case's timezone
 (or both are null), and `what` contains every expected keyword (case-insensitive).
-Matching is one-to-one. Figures are printed (run with -s to see them).
+Matching is one-to-one. An item given to several people belongs to the first one named
+(the convention of the real-world set in real/, README "Owners"). Figures are printed
+(run with -s to see them).
 """
 
 from __future__ import annotations

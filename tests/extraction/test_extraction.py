@@ -218,10 +218,11 @@ def test_no_owner_is_none() -> None:
     assert (item.owner_user_id, item.owner_name, item.owner_sure) == (None, None, False)
 
 
-def test_two_owners_are_not_guessed() -> None:
+def test_two_owners_the_first_holds_the_item_unsure() -> None:
     item = only_action("Action items\n- Tom and Marta to pair on the signature bug")
-    assert item.owner_user_id is None
+    assert item.owner_user_id == "U02TOM"
     assert item.owner_name == "Tom and Marta"
+    assert item.owner_sure is False
 
 
 def test_ambiguous_first_name() -> None:

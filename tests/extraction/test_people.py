@@ -47,7 +47,7 @@ def test_resolution() -> None:
     assert owner("<@U02TOM|tom>") == Owner("U02TOM", "Tom Becker", True)
     assert owner("marta") == Owner("U12MARTA", "Marta Nowak", True)
     assert owner("Maria") == Owner(None, "Maria", False)
-    assert owner("Tom and Marta") == Owner(None, "Tom and Marta", False)
+    assert owner("Tom and Marta") == Owner("U02TOM", "Tom and Marta", False)
 
 
 def test_i_is_the_speaker_or_the_author() -> None:

@@ -203,3 +203,35 @@ def test_items_that_differ_in_what_they_name_stay_apart() -> None:
     lines = "\n".join(f"- Tom to update module {i} by 2024-03-{10 + i % 15:02d}" for i in range(12))
     ex = run("Action items\n" + lines)
     assert len(ex.action_items) == 12
+
+
+def test_times_with_a_zone_are_converted_to_the_calls_zone() -> None:
+    ex = run(
+        "Action items\n- Tom to lock the repo at 5pmCET\n- Anil to submit the PDF by 11am ET\n"
+        "- Priya to hold the sync (tomorrow at 10:30 Central/8:30 Pacific)\n"
+    )
+    assert [local(a) for a in ex.action_items] == [
+        "2024-03-06 17:00",
+        "2024-03-06 17:00",
+        "2024-03-07 17:30",
+    ]
+
+
+def test_the_nth_week_of_a_month_is_its_friday() -> None:
+    ex = run("Action items\n- Tom to arrange a call by the third week in December 2024\n")
+    assert local(ex.action_items[0]) == "2024-12-13 17:00"  # weeks counted from the 1st's
+
+
+def test_action_tags_that_name_their_owner() -> None:
+    ex = run(
+        "Action Anil/Tom: go talk to the auditors\nACTION ALL: review the PR\n"
+        "ACTION TB: schedule the board call\n[ACTION ITEM] Confirm the election officers\n"
+        "Last week's AI: Tom to send the doc\n",
+        people=(*PEOPLE, Person("U05TB", ("Tara Brown", "TB"), "internal")),
+    )
+    assert [(a.what, a.owner_user_id, a.owner_name) for a in ex.action_items] == [
+        ("Go talk to the auditors", "U11ANIL", "Anil/Tom"),
+        ("Review the PR", None, "ALL"),
+        ("Schedule the board call", "U05TB", "TB"),
+        ("Confirm the election officers", None, None),
+    ]
