@@ -37,10 +37,13 @@ def _first_verb(rest: str) -> tuple[str, str]:
     """(first verb, remainder starting at it) after skipping adverbs."""
     words = rest.split()
     i = 0
-    while i < len(words) - 1 and words[i].lower().strip(",") in ADVERBS:
-        if words[i].lower() == "try" and i + 1 < len(words) and words[i + 1].lower() == "to":
-            i += 2
+    while i < len(words) - 1:
+        word = words[i].lower().strip(",")
+        if word in ("try", "need", "have", "want") and words[i + 1].lower() == "to":
+            i += 2  # "will need to pick …", "will try to update …"
             continue
+        if word not in ADVERBS:
+            break
         i += 1
     if i < len(words):
         return words[i].lower().strip(".,;:!"), " ".join(words[i:])
@@ -55,6 +58,14 @@ _DETERMINERS = frozenset(
 )  # fmt: skip
 
 
+_SUBJECTLESS_RE = re.compile(r"^(?:(?P<will>(?i:will))|(?i:to))\s+(?P<rest>\S.*)$")
+
+
+def _starts_like_a_verb_object(rest: str) -> bool:
+    first = rest.split(None, 1)[0].lower().strip(",.") if rest.strip() else ""
+    return first in _DETERMINERS or first in ("as", "up", "down", "out", "off", "on", "in")
+
+
 def _is_commitment(verb: str, rest: str) -> bool:
     if not verb or verb in STOP_VERBS:
         return verb == "be" and re.match(r"(?i)be\s+\w+ing\b", rest) is not None
@@ -67,10 +78,33 @@ def _followup(verb: str) -> bool:
     v = verb.lower()
     if v in FOLLOWUP_VERBS:
         return True
-    for suffix in ("ing", "s", "ed"):
-        if v.endswith(suffix) and v[: -len(suffix)] in FOLLOWUP_VERBS:
+    for suffix in ("ing", "s", "ed", "d"):
+        stem = v[: -len(suffix)]
+        if (
+            v.endswith(suffix)
+            and (
+                stem in FOLLOWUP_VERBS
+                or stem + "e" in FOLLOWUP_VERBS  # "sharing", "shared"
+                or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in FOLLOWUP_VERBS)
+            )
+        ):
             return True
     return False
+
+
+def _verb_of(verb: str, rest: str) -> str:
+    """The verb that says what is done: "setting" in "be setting up use cases"."""
+    if verb == "be":
+        words = rest.split()
+        if len(words) > 1 and words[1].lower().endswith("ing"):
+            return words[1].lower()
+    return verb
+
+
+def _not_a_name(owner_text: str) -> bool:
+    """A capitalised subject that is no one: "Updates to provide", "Moving to have …"."""
+    words = [w.lower().strip(",.") for w in re.split(r"[\s/]+", owner_text) if w]
+    return any(w in NOT_NICKS or (len(w) > 5 and w.endswith("ing")) for w in words)
 
 
 def prose_action(
@@ -81,14 +115,22 @@ def prose_action(
     m_let = re.match(r"(?i)^let\s+me\s+(?P<rest>\S.*)$", body)
     if m_let:
         owner_text, modal, rest, strong = "I", "let me", m_let.group("rest"), True
-    else:
-        m = ctx.people.subject_re.match(body)
-        if not m:
-            return None
+    elif (m := ctx.people.subject_re.match(body)) is not None:
         owner_text = m.group("owner")
         modal = (m.group("c") or m.group("m") or "").lower()
         rest = m.group("rest")
         strong = not re.fullmatch(MODAL_WEAK, modal)
+    elif (m := _SUBJECTLESS_RE.match(body)) is not None and (
+        m.group("will") or unit.label or unit.speaker
+    ):
+        # A note without a subject ("will regroup with …", "Aaron: to PR the changes"): the
+        # speaker's, or no one's.
+        owner_text = "I" if (unit.label or unit.speaker or ctx.author) else ""
+        modal, rest, strong = "will", m.group("rest"), True
+        if not rest[:1].islower() or len(rest.split()) < 2:
+            return None  # "Will Chan: …" is a name; "Will do." is a reply
+    else:
+        return None
     if re.match(r"(?i)(?:not|never|no\s+longer)\b", rest):
         return None
     verb, rest_v = _first_verb(rest)
@@ -97,20 +139,22 @@ def prose_action(
         return None
     if modal in ("to",) and (not verb[:1].isalpha() or verb.endswith("ing")):
         return None
-    kind = owner_kind(owner_text, ctx)
+    kind = owner_kind(owner_text, ctx) if owner_text else "nobody"
     if named_only and kind not in ("person", "mention"):
         return None
-    if kind == "generic" and (owner_text.split()[0].lower() in NOT_NICKS):
+    if kind == "generic" and _not_a_name(owner_text):
         return None
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
-    if kind in ("self", "group", "generic") and not (_followup(verb) or resolved_due):
+    if kind in ("self", "group", "generic", "nobody") and not (
+        _followup(_verb_of(verb, rest_v)) or resolved_due
+    ):
         return None
     if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
         return None
     if not strong and not resolved_due:
         return None
-    owner = resolve_owner(owner_text, unit, ctx)
+    owner = resolve_owner(owner_text, unit, ctx) if owner_text else NO_OWNER
     if progressive:  # "Rahul is checking with his team" → "Checking with his team"
         what = tidy(re.sub(r"(?i)^(?:is|are|am)\s+", "", modal) + " " + rest)
     else:
@@ -146,7 +190,7 @@ def action_from(
     sm = ctx.people.subject_re.match(stripped) or _nick_subject(stripped, ctx)
     if sm is not None:
         kind = owner_kind(sm.group("owner"), ctx)
-        if kind != "generic" or sm.group("owner").split()[0].lower() not in NOT_NICKS:
+        if kind != "generic" or not _not_a_name(sm.group("owner")):
             if owner is None:
                 owner = resolve_owner(sm.group("owner"), unit, ctx)
             modal = (sm.group("c") or sm.group("m") or "").lower()
@@ -162,7 +206,10 @@ def action_from(
     # 4. a leading mention / @name / known name without a verb: "<@U1> rollback script",
     #    or a nickname with a colon: "jdoe: update the wiki"
     if owner is None or sm is None:
-        lm = ctx.people.lead_owner_re.match(body) or _nick_lead(body, ctx)
+        lm = ctx.people.lead_owner_re.match(body)
+        if lm is not None and not lm.group("sep") and _starts_like_a_verb_object(lm.group("rest")):
+            lm = None  # "Mark this 'at risk'": a verb, not Mark
+        lm = lm or _nick_lead(body, ctx)
         if lm is not None:
             if owner is None:
                 owner = resolve_owner(lm.group("owner"), unit, ctx)

@@ -197,10 +197,10 @@ def _classify_unit(
         _classify_item(unit, ctx, found)
         return
     # Free text: each sentence on its own.
+    if unit.box == "done" or (unit.box == "open" and unit.section == "past"):
+        return  # done, or an earlier meeting's item under review
     if unit.box == "open":
         _classify_item(unit, ctx, found, forced="action")
-        return
-    if unit.box == "done":
         return
     for sentence in sentences:
         _classify_sentence(sentence, unit, ctx, found, context)

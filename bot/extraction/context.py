@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.extraction.model import ActionItem
 from bot.extraction.names import PeopleIndex
 
-SectionKind = Literal["none", "other", "decisions", "actions", "questions"]
+# "past": a review of earlier meetings' items, whose items are not this meeting's actions.
+SectionKind = Literal["none", "other", "past", "decisions", "actions", "questions"]
 
 
 @dataclass

@@ -171,9 +171,10 @@ def _resolve_in_zone(
         if any(a.kind == "eod" for a in atoms):
             day = base.date()
         elif tod is not None:
+            # A time alone is the call's day; one already past is kept but unsure (notes
+            # rarely say when the call ended, and "by 5pm" means that day's 5pm).
             day = base.date()
             if datetime.combine(day, tod) <= base:
-                day += timedelta(days=1)
                 sure = False
         else:
             return None, False, None

@@ -61,9 +61,19 @@ SKIP_INLINE = {
 
 # "New action items", "Open actions", "Summary of decisions": the same sections.
 _PREFIX = (
-    r"(?:(?:new|open|outstanding|pending|current|key|main|our|today'?s|this\s+week'?s|"
+    r"(?:(?:new|current|key|main|our|today'?s|this\s+week'?s|"
     r"summary\s+of|list\s+of|summary\s+of\s+(?:new\s+)?)\s+)?"
 )
+# Items of earlier meetings, reviewed with their status: not this meeting's actions.
+_PAST_RE = re.compile(
+    r"^(?:(?:past|previous|prior|old|earlier|open|outstanding|pending|carried[- ]over|"
+    r"last\s+(?:week|meeting|call|time)['’]?s?|review\s+of(?:\s+(?:the|previous|past|last|open))?)"
+    r"\s+(?:action\s+items?|actions?|ais?|to-?dos?|tasks|follow[- ]?ups?)"
+    r"|(?:action\s+items?|actions?|ais?)\s+(?:review|status|update|from\s+(?:the\s+)?"
+    r"(?:last|previous|past|prior)\b.*))$"
+)
+# "Action 1:", "Action item 3" above the item's text.
+_NUMBERED_ACTION_RE = re.compile(r"^(?:action|action\s+item|ai)\s*#?\d{1,3}$")
 _HEADING_KEYS_RE = re.compile(
     r"^"
     + _PREFIX
@@ -83,6 +93,10 @@ def heading_kind(text: str) -> tuple[SectionKind, str, str] | None:
     norm = re.sub(r"\s*\(\d+\)$", "", norm)
     if not norm or len(norm) > 80:
         return None
+    if _PAST_RE.match(norm):
+        return "past", norm, ""
+    if _NUMBERED_ACTION_RE.match(norm):
+        return "actions", "action", ""
     m = _HEADING_KEYS_RE.match(norm)
     if m:
         key = m.group("key")
@@ -98,6 +112,26 @@ def heading_kind(text: str) -> tuple[SectionKind, str, str] | None:
         for part in parts:
             if part in _HEADINGS:
                 return _HEADINGS[part], part, ""
+    return None
+
+
+_SUFFIX_KINDS: dict[str, SectionKind] = {
+    "decisions": "decisions", "resolutions": "decisions", "agreements": "decisions",
+    "action items": "actions", "actions": "actions", "next steps": "actions",
+    "action points": "actions", "follow-ups": "actions", "todos": "actions",
+    "questions": "questions", "open questions": "questions",
+}  # fmt: skip
+
+
+def heading_suffix_kind(text: str) -> SectionKind | None:
+    """For a line marked as a heading: "Consented Decisions", "Board action items"."""
+    norm = re.sub(r"\s+", " ", strip_decor(text).lower()).strip(" :.#")
+    words = norm.split()
+    if not 2 <= len(words) <= 5:
+        return None
+    for suffix, kind in _SUFFIX_KINDS.items():
+        if norm.endswith(" " + suffix):
+            return kind
     return None
 
 

@@ -13,14 +13,15 @@ MODAL_STRONG = (
     r"will|shall|to|is\s+to|are\s+to|is\s+going\s+to|are\s+going\s+to|am\s+going\s+to|"
     r"is\s+gonna|are\s+gonna|am\s+gonna|must|has\s+to|have\s+to|"
     r"(?:has\s+|have\s+)?(?:agreed|agrees|committed|commits|promised|promises|volunteered|"
-    r"volunteers|offered|offers)\s+to|is\s+responsible\s+for|are\s+responsible\s+for|"
+    r"volunteers|offered|offers)(?:\s+(?!to\b)[\w'’]+){0,4}?\s+to|plans?\s+to|intends?\s+to|"
+    r"is\s+responsible\s+for|are\s+responsible\s+for|will\s+be\s+responsible\s+for|"
     r"am\s+responsible\s+for|will\s+own|owns|takes\s+care\s+of|will\s+take\s+care\s+of|"
     r"(?:is|are|am)\s+(?:checking|looking\s+into|following\s+up|preparing|drafting|reviewing|"
     r"investigating|handling|working\s+on|sorting\s+out|chasing|organi[sz]ing|arranging|"
     r"setting\s+up|fixing|updating|writing|sending|scheduling|taking\s+care\s+of|"
     r"putting\s+together|confirming)"
 )
-MODAL_WEAK = r"can|could|should|needs\s+to|need\s+to|plans?\s+to|intends?\s+to|would"
+MODAL_WEAK = r"can|could|should|needs\s+to|need\s+to|would"
 CONTRACTION = (
     r"['’](?:ll|s\s+going\s+to|re\s+going\s+to|m\s+going\s+to|m\s+gonna|s\s+gonna|re\s+gonna)"
 )
@@ -128,7 +129,7 @@ class PeopleIndex:
             + lead_one
             + r"(?:\s*(?:,|and|&|\+|/)\s*"
             + lead_one
-            + r")*+)\s*[:\-–—,]?\s+(?P<rest>\S.*)$",
+            + r")*+)\s*(?P<sep>[:\-–—,])?\s+(?P<rest>\S.*)$",
             re.I,
         )
         self.nick_subject_re = re.compile(

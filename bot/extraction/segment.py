@@ -7,7 +7,13 @@ import re
 from collections.abc import Iterator
 
 from bot.extraction.context import Context, SectionKind, Unit
-from bot.extraction.headings import SKIP_INLINE, TAG_HEADINGS, heading_kind, looks_like_title
+from bot.extraction.headings import (
+    SKIP_INLINE,
+    TAG_HEADINGS,
+    heading_kind,
+    heading_suffix_kind,
+    looks_like_title,
+)
 from bot.extraction.names import plausible_nick
 from bot.extraction.normalize import (
     MENTION,
@@ -216,11 +222,17 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         # Headings -------------------------------------------------------------------
         md = _MD_HEADING_RE.match(rest.strip()) if not is_bullet else None
         bold = _BOLD_LINE_RE.match(rest.strip()) if not md else None
+        if bold and (TAG_RE.match(clean) or len(clean.split()) > 12):
+            bold = None  # "**Action - JS to ensure …**" is an item in bold, not a heading
         bold_label = _BOLD_LABEL_RE.match(rest.strip()) if not (md or bold) else None
         marked = bool(md or bold or setext)
         hk = None
         if not is_bullet or bold:
             hk = heading_kind(md.group(2) if md else clean)
+        if hk is None and (md or bold or setext):
+            suffix_kind = heading_suffix_kind(md.group(2) if md else clean)
+            if suffix_kind is not None:
+                hk = (suffix_kind, clean.lower(), "")
         if hk is None and bold_label is not None:
             hk2 = heading_kind(bold_label.group("t"))
             if hk2 is not None:

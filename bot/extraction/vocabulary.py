@@ -75,7 +75,8 @@ FOLLOWUP_VERBS = {
     "configure", "install", "enable", "disable", "backport", "patch", "roll", "debug",
     "reproduce", "triage", "assign", "reassign", "close", "resolve", "cancel",
     "reschedule", "postpone", "extend", "adjust", "change", "correct", "attach",
-    "export", "import", "sketch", "design", "mock", "spec", "outline",
+    "export", "import", "sketch", "design", "mock", "spec", "outline", "regroup", "revisit",
+    "propose", "pick", "pr", "edit", "continue", "ensure", "mention", "monitor",
 }  # fmt: skip
 
 STOP_VERBS = {
