@@ -30,6 +30,7 @@ _NOW_ACTION_RE = re.compile(
     r"recap\s+quickly|go\s+through|walk\s+(?:you|us)\s+through|do\s+it\s+now|now\b)",
     re.I,
 )
+_NOT_A_TASK_RE = re.compile(r"(?i)\binto\s+account\b|^(?:care|mind|note)\b")
 _PRONOUN_RE = re.compile(r"\b(?:it|that|this|those|them|these|the\s+same)\b", re.I)
 
 
@@ -61,6 +62,20 @@ _DETERMINERS = frozenset(
 _SUBJECTLESS_RE = re.compile(r"^(?:(?P<will>(?i:will))|(?i:to))\s+(?P<rest>\S.*)$")
 
 
+def task_shaped(text: str, unit: Unit, ctx: Context) -> bool:
+    """Whether a line reads as a task: someone to/will do something, or an imperative
+    ("Try building …", "File a new issue …") — not a name ("Victor Roland, OBEO") or a
+    remark ("RFC does not have an absence policy")."""
+    body = FILLER_RE.sub("", text).strip()
+    body = re.sub(r"(?i)^please\s+", "", body)
+    if unit.label or ctx.people.subject_re.match(body) or _nick_subject(body, ctx):
+        return True
+    if _SUBJECTLESS_RE.match(body) or ctx.people.lead_owner_re.match(body):
+        return True
+    verb, _ = _first_verb(body)
+    return followup_verb(verb)
+
+
 def _starts_like_a_verb_object(rest: str) -> bool:
     first = rest.split(None, 1)[0].lower().strip(",.") if rest.strip() else ""
     return first in _DETERMINERS or first in ("as", "up", "down", "out", "off", "on", "in")
@@ -74,7 +89,8 @@ def _is_commitment(verb: str, rest: str) -> bool:
     return not verb[:1].isdigit()
 
 
-def _followup(verb: str) -> bool:
+def followup_verb(verb: str) -> bool:
+    """Whether a word (any form: \"sharing\", \"shared\") is a verb of follow-up work."""
     v = verb.lower()
     if v in FOLLOWUP_VERBS:
         return True
@@ -108,7 +124,13 @@ def _not_a_name(owner_text: str) -> bool:
 
 
 def prose_action(
-    clause: str, unit: Unit, ctx: Context, context: str, *, named_only: bool
+    clause: str,
+    unit: Unit,
+    ctx: Context,
+    context: str,
+    *,
+    named_only: bool,
+    context_is_clause: bool = False,
 ) -> ActionItem | None:
     """An action item in free text: needs an owner subject and a commitment."""
     body = FILLER_RE.sub("", clause).strip()
@@ -127,7 +149,7 @@ def prose_action(
         # speaker's, or no one's.
         owner_text = "I" if (unit.label or unit.speaker or ctx.author) else ""
         modal, rest, strong = "will", m.group("rest"), True
-        if not rest[:1].islower() or len(rest.split()) < 2:
+        if (m.group("will") and not rest[:1].islower()) or len(rest.split()) < 2:
             return None  # "Will Chan: …" is a name; "Will do." is a reply
     else:
         return None
@@ -137,7 +159,9 @@ def prose_action(
     progressive = modal.startswith(("is ", "are ", "am "))
     if not progressive and not _is_commitment(verb, rest_v):
         return None
-    if modal in ("to",) and (not verb[:1].isalpha() or verb.endswith("ing")):
+    if modal == "to" and (
+        not verb[:1].isalpha() or (verb.endswith("ing") and verb not in FOLLOWUP_VERBS)
+    ):
         return None
     kind = owner_kind(owner_text, ctx) if owner_text else "nobody"
     if named_only and kind not in ("person", "mention"):
@@ -147,11 +171,13 @@ def prose_action(
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
     if kind in ("self", "group", "generic", "nobody") and not (
-        _followup(_verb_of(verb, rest_v)) or resolved_due
+        followup_verb(_verb_of(verb, rest_v)) or resolved_due
     ):
         return None
     if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
         return None
+    if _NOT_A_TASK_RE.search(rest_v) or clause.rstrip().endswith(":"):
+        return None  # "take it into account"; "we will propose:" introduces a list
     if not strong and not resolved_due:
         return None
     owner = resolve_owner(owner_text, unit, ctx) if owner_text else NO_OWNER
@@ -160,7 +186,9 @@ def prose_action(
     else:
         what = tidy(rest_v)
     what = _without_due(what, due[1] if due else None)
-    if _PRONOUN_RE.search(what) and len(what.split()) <= 7 and context:
+    # "…the spec will be done; Julian to edit": what is edited was said just before
+    short = len(what.split()) <= 1 and context_is_clause
+    if (short or (_PRONOUN_RE.search(what) and len(what.split()) <= 7)) and context:
         what = f"{what.rstrip('.')} (re: {tidy(_shorten(context)).rstrip('.')})"
     line = unit.raw if len(unit.raw) <= 300 else clause
     return _make_item(what, owner, due, line)

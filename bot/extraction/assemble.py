@@ -97,7 +97,9 @@ def assemble(found: list[Found]) -> Extraction:
                 continue
             threshold = 0.9 if f.strong and k.strong else 0.5
             if _containment(ww, what_words[k.seq]) >= threshold or (
-                not f.strong and _containment(f.words, k.words) >= threshold
+                not f.strong
+                and _containment(f.words, k.words) >= threshold
+                and (len(f.words & k.words) >= 3 or item.owner_name or k.action.owner_name)
             ):
                 dup = True
                 break

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.extraction.actions import action_from, prose_action
+from bot.extraction.actions import action_from, followup_verb, prose_action, task_shaped
 from bot.extraction.context import Context, Found, Unit
 from bot.extraction.dates import find_due
 from bot.extraction.people import owner_kind
@@ -212,7 +212,7 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
     """An item of a headed section (or a checkbox): the section decides what it is."""
     text = unit.text
     kind, who, rest = tag_of(text)
-    if kind == "none":
+    if kind in ("none", "remark"):
         return
     if kind is None:
         kind = (
@@ -223,10 +223,16 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
         text = rest
     if unit.box == "done" and kind == "action":
         return
+    if unit.nested and kind in ("decision", "question"):
+        return  # a note under a decision or question
+    if kind == "action" and (unit.nested or forced) and not task_shaped(text, unit, ctx):
+        return  # a note under an item, an attendance checkbox
     if not text.strip() or re.fullmatch(r"(?i)\W*(?:none|n/?a|nothing|-+|tbd)\W*", text):
         return
-    if kind == "action" and is_question_text(text) and not who:
+    if kind == "action" and is_question_text(text) and not (who or unit.label):
         kind = "question"
+    if kind == "action" and _records_a_decision(text, ctx):
+        kind = "decision"  # "ACTION: Consensus is that we will not share …"
     if kind == "decision":
         found.append(Found("decision", tidy(text), unit.order, True))
     elif kind == "question":
@@ -243,6 +249,8 @@ def _classify_sentence(
     kind, who, rest = tag_of(sentence)
     if kind == "none":
         return
+    if kind == "remark":
+        kind, who, sentence = None, None, rest
     if kind == "decision":
         found.append(Found("decision", tidy(rest), unit.order, True))
         return
@@ -250,9 +258,12 @@ def _classify_sentence(
         if rest.strip():
             found.append(Found("question", tidy(rest), unit.order, True))
         return
+    if kind == "action" and _records_a_decision(rest, ctx):
+        found.append(Found("decision", tidy(rest), unit.order, True))
+        return
     if kind == "action":
         item = action_from(rest, unit, ctx, who=who, in_section=True)
-        if item is not None:
+        if item is not None and unit.section != "past":
             found.append(Found("action", item.what, unit.order, True, item))
         return
     if _open_question_like(sentence):
@@ -273,34 +284,74 @@ def _classify_sentence(
     if _plan_statement(body, ctx):
         found.append(Found("decision", tidy(sentence), unit.order, False))
         return
+    if unit.section == "past":
+        return  # status of earlier meetings' items
+    om = _OWNS_IT_RE.match(body)
+    if om is not None and context:  # "… new channels. Mara owns the action item."
+        item = action_from(context, unit, ctx, who=om.group("owner"), in_section=True)
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+        return
     lm = _TOPIC_LABEL_RE.match(sentence)
     if lm and not ctx.people.subject_re.match(FILLER_RE.sub("", sentence)):
         sentence = lm.group("rest")
-    for clause, clause_context in _clauses(sentence, ctx, context):
-        item = prose_action(clause, unit, ctx, clause_context, named_only=False)
+    passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence))
+    if passive is not None and followup_verb(passive.group("verb")):
+        # "An updated version of the letter will be shared …": a task with no owner named
+        item = action_from(sentence, unit, ctx, who=None, in_section=True)
         if item is not None:
             found.append(Found("action", item.what, unit.order, False, item))
+        return
+    for clause, clause_context, same in _clauses(sentence, ctx, context):
+        item = prose_action(
+            clause, unit, ctx, clause_context, named_only=False, context_is_clause=same
+        )
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+
+
+_OWNS_IT_RE = re.compile(
+    r"^(?P<owner>\S+(?:\s+\S+)?)\s+(?:owns|has|takes|will\s+own|will\s+take)\s+"
+    r"(?:the|this|that)\s+(?:action(?:\s+item)?|ai|task)\b",
+    re.I,
+)
+_PASSIVE_TASK_RE = re.compile(
+    r"^(?:an?|the)\s+[^,;:]{2,80}?\s+will\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
+    r"done|held|built|run|written|given)\b"
+)
+
+
+def _records_a_decision(text: str, ctx: Context) -> bool:
+    body = FILLER_RE.sub("", text)
+    return _decision_like(body) or _plan_statement(body, ctx)
 
 
 _TOPIC_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,40}?):\s+(?P<rest>\S.*)$")
 
 
-def _clauses(sentence: str, ctx: Context, context: str) -> list[tuple[str, str]]:
-    """Split a sentence where a new "<owner> will/to ..." clause starts."""
+def _clauses(sentence: str, ctx: Context, context: str) -> list[tuple[str, str, bool]]:
+    """Split a sentence where a new "<owner> will/to ..." clause starts, or a subject-less
+    "will …" after a clause without a subject ("9 responses; will regroup …"). Each clause
+    comes with its context and whether that context is the clause before it."""
     pieces = _CLAUSE_SPLIT_RE.split(sentence)
     if len(pieces) == 1:
-        return [(sentence, context)]
-    out: list[tuple[str, str]] = []
+        return [(sentence, context, False)]
+    out: list[tuple[str, str, bool]] = []
     seps = [m.group(0) for m in _CLAUSE_SPLIT_RE.finditer(sentence)]
     current = pieces[0]
+    same = False
     for sep, piece in zip(seps, pieces[1:], strict=False):
         starts = FILLER_RE.sub("", piece)
-        if ctx.people.subject_re.match(starts) or re.match(r"(?i)let\s+me\s", starts):
-            out.append((current, context))
+        new_subject = ctx.people.subject_re.match(starts) or re.match(r"(?i)let\s+me\s", starts)
+        subjectless = re.match(r"(?i)will\s", starts) and not ctx.people.subject_re.match(
+            FILLER_RE.sub("", current)
+        )
+        if new_subject or subjectless:
+            out.append((current, context, same))
             if len(FILLER_RE.sub("", current + " ").split()) > 2:
-                context = current
+                context, same = current, True
             current = piece
         else:
             current += sep + piece
-    out.append((current, context))
+    out.append((current, context, same))
     return out

@@ -43,6 +43,7 @@ class Unit:
     prose: bool = False
     turn: bool = False  # a speaker turn in a transcript
     due_hint: str | None = None  # the "Due" cell of a table row
+    nested: bool = False  # a bullet under an item of a section: a note on it
     order: int = 0
 
 

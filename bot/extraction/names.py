@@ -114,6 +114,7 @@ class PeopleIndex:
         self.subject_re = re.compile(
             r"^(?P<owner>" + chain + r")"
             r"(?:\s*\([^)]{1,40}\))?"
+            r"(?:\s+(?:also|then|now|still|just|first|probably|hopefully|already))?"
             r"(?:(?P<c>"
             + CONTRACTION
             + r")|\s*,?\s+(?P<m>"
@@ -203,8 +204,8 @@ def _name_keys(raw: str) -> set[str]:
     keys = {name}
     if " " in name:
         first = name.split(" ", 1)[0]
-        if len(first) >= 2:
-            keys.add(first)
+        if len(first) >= 2 and first not in ("the", "a", "an", "our", "their", "mr", "ms", "dr"):
+            keys.add(first)  # not "the" of "The chair"
     elif re.search(r"[._]", name):
         first = re.split(r"[._]", name, maxsplit=1)[0]
         if len(first) >= 3:

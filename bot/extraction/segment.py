@@ -149,6 +149,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
     para_raw: list[str] = []
     pending: Unit | None = None  # an item of a special section, open for continuation lines
     table_cols: dict[str, int] | None = None
+    top: tuple[str, int, bool] | None = None  # section, indent, ends with ":" of its last item
     order = 0
     n = len(lines)
 
@@ -304,6 +305,8 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         after_blank = blank_before
         blank_before = False
 
+        if special and (top is None or top[0] != section):
+            top = None
         if special:
             # A wrapped continuation of the previous item?
             if (
@@ -316,8 +319,15 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 pending.raw += " " + stripped
                 continue
             yield from flush()
+            nested = False
             if is_bullet:
                 section_bullets = True
+                # A bullet under an item is a note on it, unless the item introduced a list
+                # ("Release:" over its steps).
+                if top is not None and indent > top[1] and not top[2]:
+                    nested = True
+                else:
+                    top = (section, indent, clean.endswith(":"))
             order += 1
             pending = Unit(
                 text=clean,
@@ -326,6 +336,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 bullet=is_bullet,
                 box=box,
                 group_owner=group_owner,
+                nested=nested,
                 order=order,
             )
             _split_label(pending, ctx)
@@ -403,9 +414,20 @@ def _title_line(line: str) -> bool:
     return line[-1:] not in ".!?,;:" and len(line) <= 60 and len(line.split()) <= 8
 
 
+_BRACKET_LABEL_RE = re.compile(
+    r"^[\[(](?P<name>[^\]()\[\d]{2,40})[\])]\s*(?:[-–:]\s*)?(?P<rest>\S.*)$"
+)
+
+
 def _split_label(unit: Unit, ctx: Context) -> None:
-    """Move a leading "Name:" of an item into unit.label (Fathom "Rahul: share ...")."""
+    """Move a leading "Name:" of an item into unit.label (Fathom "Rahul: share ..."), and
+    a leading "(Name)" / "[Name]" that tags who speaks (Google Docs, HackMD notes)."""
     m = _SPEAKER_TURN_RE.match(unit.text)
     if m and not TAG_RE.match(unit.text) and _name_like(m.group("name"), ctx):
         unit.label = m.group("name").strip()
         unit.text = m.group("rest").strip()
+        return
+    b = _BRACKET_LABEL_RE.match(unit.text)
+    if b and not TAG_RE.match(unit.text) and _name_like(b.group("name").strip(), ctx):
+        unit.label = b.group("name").strip()
+        unit.text = b.group("rest").strip()

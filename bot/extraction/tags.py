@@ -52,7 +52,10 @@ _TAG_KIND: dict[str, str] = {
 
 
 def tag_of(text: str) -> tuple[str | None, str | None, str]:
-    """(kind, who, rest) for a tagged line ("ACTION: ...", "AI jonas: ...", "#agreed ...")."""
+    """(kind, who, rest) for a tagged line ("ACTION: ...", "AI jonas: ...", "#agreed ...").
+
+    kind is "action", "decision", "question", "none" (nothing to record: "IDEA:", "[DONE]
+    ACTION:") or "remark" ("Note:", "FYI", "#info": the rest is read by its shape)."""
     m = TAG_RE.match(text)
     if not m:
         return None, None, text
@@ -71,6 +74,8 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     who = m.group("who") or m.group("who2") or m.group("who3")
     if tag.lower() == "ai":
         return "action", who, m.group("rest")
+    if tag.lower() in ("note", "fyi", "info"):
+        return "remark", None, m.group("rest")  # read by its shape, never as a strong item
     if kind == "none" and tag.lower() not in (
         "idea",
         "info",

@@ -124,5 +124,7 @@ NOT_NICKS = (
         "like", "same", "more", "most", "other", "others", "another", "such", "also",
         "very", "much", "many", "few", "several", "lot", "lots", "bit", "way", "ways",
         "thing", "things", "stuff", "point", "points", "idea", "ideas", "goal", "goals",
+        "unable", "ready", "necessary", "important", "hard", "easy", "good", "great", "nice",
+        "difficult", "possible", "impossible", "best", "better", "free", "glad", "sure",
     }
 )  # fmt: skip
