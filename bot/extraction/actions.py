@@ -68,12 +68,16 @@ def task_shaped(text: str, unit: Unit, ctx: Context) -> bool:
     remark ("RFC does not have an absence policy")."""
     body = FILLER_RE.sub("", text).strip()
     body = re.sub(r"(?i)^please\s+", "", body)
-    if unit.label or ctx.people.subject_re.match(body) or _nick_subject(body, ctx):
+    if ctx.people.subject_re.match(body) or _nick_subject(body, ctx):
         return True
     if _SUBJECTLESS_RE.match(body) or ctx.people.lead_owner_re.match(body):
         return True
     verb, _ = _first_verb(body)
-    return followup_verb(verb)
+    if followup_verb(verb):
+        return True
+    # "Tom: decide on the QA headcount": after a name, a lower-case verb
+    first = body.split(None, 1)[0] if body else ""
+    return bool(unit.label) and first.isalpha() and first.islower() and first not in STOPWORDS
 
 
 def _starts_like_a_verb_object(rest: str) -> bool:
@@ -119,7 +123,11 @@ def _verb_of(verb: str, rest: str) -> str:
 
 def _not_a_name(owner_text: str) -> bool:
     """A capitalised subject that is no one: "Updates to provide", "Moving to have …"."""
-    words = [w.lower().strip(",.") for w in re.split(r"[\s/]+", owner_text) if w]
+    words = [
+        w.lower().strip(",.")
+        for w in re.split(r"[\s/,&+]+", owner_text)
+        if w and w.lower() not in ("and", "&")
+    ]
     return any(w in NOT_NICKS or (len(w) > 5 and w.endswith("ing")) for w in words)
 
 
@@ -166,7 +174,7 @@ def prose_action(
     kind = owner_kind(owner_text, ctx) if owner_text else "nobody"
     if named_only and kind not in ("person", "mention"):
         return None
-    if kind == "generic" and _not_a_name(owner_text):
+    if kind in ("generic", "multi") and _not_a_name(owner_text):
         return None
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
@@ -218,7 +226,7 @@ def action_from(
     sm = ctx.people.subject_re.match(stripped) or _nick_subject(stripped, ctx)
     if sm is not None:
         kind = owner_kind(sm.group("owner"), ctx)
-        if kind != "generic" or not _not_a_name(sm.group("owner")):
+        if kind not in ("generic", "multi") or not _not_a_name(sm.group("owner")):
             if owner is None:
                 owner = resolve_owner(sm.group("owner"), unit, ctx)
             modal = (sm.group("c") or sm.group("m") or "").lower()

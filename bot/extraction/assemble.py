@@ -96,10 +96,16 @@ def assemble(found: list[Found]) -> Extraction:
                     variant_of = cluster[i]
                 continue
             threshold = 0.9 if f.strong and k.strong else 0.5
-            if _containment(ww, what_words[k.seq]) >= threshold or (
+            # Loose (weak) matches of items nobody owns need three words in common.
+            loose_ok = bool(item.owner_name or k.action.owner_name)
+            kw = what_words[k.seq]
+            if (
+                _containment(ww, kw) >= threshold
+                and (threshold > 0.5 or loose_ok or len(ww & kw) >= 3 or ww <= kw or kw <= ww)
+            ) or (
                 not f.strong
                 and _containment(f.words, k.words) >= threshold
-                and (len(f.words & k.words) >= 3 or item.owner_name or k.action.owner_name)
+                and (loose_ok or len(f.words & k.words) >= 3)
             ):
                 dup = True
                 break

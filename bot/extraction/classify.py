@@ -317,7 +317,8 @@ _OWNS_IT_RE = re.compile(
 )
 _PASSIVE_TASK_RE = re.compile(
     r"^(?:an?|the)\s+[^,;:]{2,80}?\s+will\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
-    r"done|held|built|run|written|given)\b"
+    r"done|held|built|run|written|given)\b",
+    re.I,
 )
 
 

@@ -101,6 +101,8 @@ STATUS_WORDS = {
     "maybe", "recurring", "again", "later", "required", "cont", "contd", "cont'd",
     "in progress", "carried over", "see above", "see below", "if needed", "as needed",
     "complete", "completed", "started", "not started", "on hold", "none", "nobody", "unassigned",
+    "primary", "secondary", "alternate", "backup", "host", "elected", "guest", "observer",
+    "remote", "via phone", "in person", "optional attendee", "note taker", "facilitator",
 }  # fmt: skip
 
 # Lower-case words that begin an item without naming who does it ("docs to be updated",
