@@ -238,9 +238,32 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
     elif kind == "question":
         found.append(Found("question", tidy(text), unit.order, True))
     else:
-        item = action_from(text, unit, ctx, who=who, in_section=True)
-        if item is not None:
-            found.append(Found("action", item.what, unit.order, True, item))
+        for i, part in enumerate(_tasks(text)):
+            item = action_from(part, unit, ctx, who=who if i == 0 else None, in_section=True)
+            if item is not None:
+                found.append(Found("action", item.what, unit.order, True, item))
+
+
+# A sentence that gives another task to someone else: "The chair to write to … . Secretariat
+# to draft a letter." (not "He will monitor …", which carries on the task before it).
+_NEXT_TASK_RE = re.compile(
+    r"^(?!(?:he|she|they|it|this|that|these|those|if|which|who|we|i|you)\b)"
+    r"(?:the\s+)?(?-i:[A-Z])[\w\-]*(?:\s+[\w\-/.]+){0,7}?"
+    r"(?<!\bwhy)(?<!\bhow)(?<!\bwhat)\s+(?:to|will|shall|must)\s+(?:be\s+)?[a-z]{2,}\b",
+    re.I,
+)
+
+
+def _tasks(text: str) -> list[str]:
+    """An action item's text split where a sentence gives a new task."""
+    sentences = split_sentences(text)
+    parts = sentences[:1]
+    for s in sentences[1:]:
+        if _NEXT_TASK_RE.match(s):
+            parts.append(s)
+        else:
+            parts[-1] += " " + s
+    return parts or [text]
 
 
 def _classify_sentence(
