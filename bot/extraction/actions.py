@@ -62,6 +62,21 @@ _DETERMINERS = frozenset(
 _SUBJECTLESS_RE = re.compile(r"^(?:(?P<will>(?i:will))|(?i:to))\s+(?P<rest>\S.*)$")
 
 
+def _addressed(unit: Unit) -> bool:
+    return (unit.label or unit.speaker or "").startswith("@")
+
+
+def _imperative(body: str) -> bool:
+    first = body.split(None, 1)[0] if body else ""
+    return (
+        first.isalpha()
+        and first.islower()
+        and first not in STOPWORDS
+        and first not in STOP_VERBS
+        and (followup_verb(first) or len(body.split()) >= 3)
+    )
+
+
 def task_shaped(text: str, unit: Unit, ctx: Context) -> bool:
     """Whether a line reads as a task: someone to/will do something, or an imperative
     ("Try building …", "File a new issue …") — not a name ("Victor Roland, OBEO") or a
@@ -142,6 +157,7 @@ def prose_action(
 ) -> ActionItem | None:
     """An action item in free text: needs an owner subject and a commitment."""
     body = FILLER_RE.sub("", clause).strip()
+    addressed = False
     m_let = re.match(r"(?i)^let\s+me\s+(?P<rest>\S.*)$", body)
     if m_let:
         owner_text, modal, rest, strong = "I", "let me", m_let.group("rest"), True
@@ -150,6 +166,10 @@ def prose_action(
         modal = (m.group("c") or m.group("m") or "").lower()
         rest = m.group("rest")
         strong = not re.fullmatch(MODAL_WEAK, modal)
+    elif _addressed(unit) and _imperative(body):
+        # "@Sam: pursue a report for Hivemall": a task given to the handle addressed
+        owner_text, modal, rest, strong = unit.label or unit.speaker or "", "will", body, True
+        addressed = True
     elif (m := _SUBJECTLESS_RE.match(body)) is not None and (
         m.group("will") or unit.label or unit.speaker
     ):
@@ -179,7 +199,7 @@ def prose_action(
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
     if kind in ("self", "group", "generic", "nobody") and not (
-        followup_verb(_verb_of(verb, rest_v)) or resolved_due
+        addressed or followup_verb(_verb_of(verb, rest_v)) or resolved_due
     ):
         return None
     if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
