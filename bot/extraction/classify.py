@@ -45,6 +45,8 @@ _DECISION_RE = re.compile(
     r"|\b[A-Z][\w\-]+\s+(?:and|&)\s+[A-Z][\w\-]+\s+(?:have\s+|both\s+)?(?:agreed|decided)\b"
     r"|\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|ab\s+sofort)\b"
     r"|^(?:it\s+was\s+|it\s+is\s+|it's\s+)?(?:agreed|decided)\s*(?:that|to|on|:)"
+    r"|^decided\b|^(?:general\s+|rough\s+)?agreement\s+(?:that|to|on|in\s+the\s+room)\b"
+    r"|^the\s+\w+(?:\s+\w+)?\s+(?:has\s+|have\s+)?(?:agreed|decided|resolved)\b(?!\s+with\b)"
     r"|\bdecision\s+(?:is|was|made)\b|\bdecision\s+to\b|\b(?:the\s+)?decision:"
     r"|\blet'?s\s+(?:go\s+with|go\s+for|keep|stick\s+with|use|ship|move|postpone|drop|"
     r"skip|proceed|cut|go\s+ahead|not\s+\w+)\b"
@@ -52,13 +54,15 @@ _DECISION_RE = re.compile(
     r"we'?re\s+gonna|we\s+go|they'?ll|they\s+will)\s+go\s+(?:with|for|ahead)\b"
     r"|^(?:going|go|we\s+go|we're\s+going)\s+with\b"
     r"|\bsigned\s+off\s+on\b|\breached\s+consensus\b|\bconsensus\s+(?:is|was)\b"
-    r"|\bsettled\s+on\b|^we\s+(?:keep|stick\s+with|go\s+with|drop|skip|postpone)\b"
+    r"|\bsettled\s+on\b|^we\s+(?:keep(?!\s+\w+ing\b)|stick\s+with|go\s+with|drop|skip|postpone)\b"
     r"|^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?\s+will\s+(?:use|adopt|switch\s+to|stick\s+with|"
     r"stay\s+on|standardi[sz]e\s+on)\b",
     re.I,
 )
 _DECISION_KEYS = (
     "agreed",
+    "agreement",
+    "resolved",
     "decided",
     "settled",
     "concluded",

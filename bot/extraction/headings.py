@@ -72,6 +72,11 @@ _PAST_RE = re.compile(
     r"|(?:action\s+items?|actions?|ais?)\s+(?:review|status|update|from\s+(?:the\s+)?"
     r"(?:last|previous|past|prior)\b.*))$"
 )
+# "The board agreed that the:", "We decided:" above a list of decisions.
+_DECIDED_LIST_RE = re.compile(
+    r"^(?:the\s+\w+(?:\s+\w+)?|we|they|everyone|it\s+was)\s+(?:has\s+|have\s+)?"
+    r"(?:agreed|decided|resolved)(?:\s+(?:that|on|to|the\s+following))?(?:\s+the)?$"
+)
 # "Action 1:", "Action item 3" above the item's text.
 _NUMBERED_ACTION_RE = re.compile(r"^(?:action|action\s+item|ai)\s*#?\d{1,3}$")
 _HEADING_KEYS_RE = re.compile(
@@ -97,6 +102,8 @@ def heading_kind(text: str) -> tuple[SectionKind, str, str] | None:
         return "past", norm, ""
     if _NUMBERED_ACTION_RE.match(norm):
         return "actions", "action", ""
+    if text.rstrip().endswith(":") and _DECIDED_LIST_RE.match(norm):
+        return "decisions", "decided", ""
     m = _HEADING_KEYS_RE.match(norm)
     if m:
         key = m.group("key")
