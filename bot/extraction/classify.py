@@ -233,6 +233,8 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
         return  # a note under an item, an attendance checkbox
     if not text.strip() or re.fullmatch(r"(?i)\W*(?:none|n/?a|nothing|-+|tbd)\W*", text):
         return
+    if text.rstrip().endswith(":") and len(text.split()) <= 3:
+        return  # "Release:" over its own items
     if kind == "action" and is_question_text(text) and not (who or unit.label):
         kind = "question"
     if kind == "action" and _records_a_decision(text, ctx):

@@ -235,3 +235,119 @@ def test_action_tags_that_name_their_owner() -> None:
         ("Schedule the board call", "U05TB", "TB"),
         ("Confirm the election officers", None, None),
     ]
+
+
+BOARD = (
+    Person("U01TB", ("Tara Brown", "TB"), "internal"),
+    Person("U02LM", ("Liam Moss", "The chair", "the chair"), "internal"),
+    Person("U03MARK", ("Mark",), "internal"),
+    Person("U04MARA", ("Mara",), "internal"),
+    Person("U05AARON", ("Aaron",), "internal"),
+    Person("U06SAM", ("Sam",), "internal"),
+)
+
+
+def board(text: str) -> list[tuple[str, str | None]]:
+    return [(a.what, a.owner_user_id) for a in run(text, people=BOARD).action_items]
+
+
+def test_a_review_of_earlier_items_is_not_this_meetings_actions() -> None:
+    text = (
+        "### Past Action Items\n- [ ] Mark: update the readme\n- [x] Mara: rename the group\n\n"
+        "### Docs\n- [ ] Aaron to book the sprint room\n"
+    )
+    assert board(text) == [("Book the sprint room", "U05AARON")]
+
+
+def test_an_item_in_bold_and_numbered_action_headings() -> None:
+    text = (
+        "**Action - TB to send the list of departments to the chair.**\n\n### Action 1:\n"
+        "All board members to forward their suggestions by 27 March.\n\n### Action 2:\n"
+        "The chair to write to the steering group. Secretariat to draft a letter. He will "
+        "follow up in April.\n"
+    )
+    ex = run(text, people=BOARD)
+    assert [(a.what, a.owner_user_id, local(a)) for a in ex.action_items] == [
+        ("Send the list of departments to the chair", "U01TB", None),
+        ("All board members to forward their suggestions", None, "2024-03-27 17:00"),
+        ("Write to the steering group", "U02LM", None),
+        ("Draft a letter. He will follow up", None, None),  # "Secretariat", a group
+    ]
+
+
+def test_decisions_under_a_heading_that_ends_in_decisions_or_a_board_agreed() -> None:
+    ex = run(
+        "### Consented Decisions\n- Meetings will be once a week\n    - review once a month\n\n"
+        "The board agreed that the:\n1. profile can be updated to 1.1\n"
+        "2. proposal should be accepted\n\nAgreement that recurring themes are signals.\n"
+    )
+    assert [d.text for d in ex.decisions] == [
+        "Meetings will be once a week",
+        "Profile can be updated to 1.1",
+        "Proposal should be accepted",
+        "Agreement that recurring themes are signals.",
+    ]
+    assert ex.action_items == ()
+
+
+def test_subject_less_notes_and_speakers_commitments() -> None:
+    text = (
+        "* Survey: 9 responses; will regroup with the folks who wrote the survey\n"
+        "* Mark: I already have the action item, will start that discussion\n"
+        "* Aaron: to PR the changes to the guide\n"
+        "* Mara also plans to review the security report once these have landed\n"
+        "* Many people signed up, Mark will need to pick who can attend\n"
+        "* Will do.\n"
+    )
+    assert board(text) == [
+        ("Regroup with the folks who wrote the survey", None),
+        ("Start that discussion (re: I already have the action item)", "U03MARK"),
+        ("PR the changes to the guide", "U05AARON"),
+        ("Review the security report once these have landed", "U04MARA"),
+        ("Pick who can attend", "U03MARK"),
+    ]
+
+
+def test_a_name_used_as_a_verb_is_not_an_owner() -> None:
+    assert board('Action: Mark this "at risk" as well.') == [('Mark this "at risk" as well', None)]
+
+
+def test_notes_under_items_and_attendance_checkboxes_are_not_actions() -> None:
+    text = (
+        "## Attendees\n- [ ] Mercedes: Daniel Dilger (Primary)\n- [ ] Victor Roland, OBEO\n\n"
+        "### Action items\n- Mark: check the RFC for an absence policy\n"
+        "    - The RFC does not have an absence policy\n- Release:\n    - Mara to tag v2\n"
+    )
+    assert board(text) == [
+        ("Check the RFC for an absence policy", "U03MARK"),
+        ("Tag v2", "U04MARA"),
+    ]
+
+
+def test_speaker_tags_remarks_and_handles_addressed() -> None:
+    text = (
+        "* (Mara) - Note: I intend to create a small group to review permissions.\n"
+        "* [Mark] I'll send the minutes.\n"
+        "@Sam: pursue a report for the incubator\n"
+    )
+    assert board(text) == [
+        ("Create a small group to review permissions", "U04MARA"),
+        ("Send the minutes", "U03MARK"),
+        ("Pursue a report for the incubator", "U06SAM"),
+    ]
+
+
+def test_owned_items_passive_tasks_and_actions_that_record_decisions() -> None:
+    ex = run(
+        "Sticking with the proposal of new channels. Mara owns the action item.\n\n"
+        "An updated version of the letter will be shared before the next call.\n\n"
+        "ACTION: Consensus is that we will not share the detailed results.\n",
+        people=BOARD,
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Sticking with the proposal of new channels", "U04MARA"),
+        ("An updated version of the letter will be shared", None),
+    ]
+    assert [d.text for d in ex.decisions] == [
+        "Consensus is that we will not share the detailed results."
+    ]
