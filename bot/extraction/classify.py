@@ -68,7 +68,8 @@ _DECISION_KEYS = (
     "concluded",
     "aligned",
     "decision",
-    "let",
+    "let's",
+    "lets",
     "go with",
     "going with",
     "go for",
@@ -324,7 +325,10 @@ def _classify_sentence(
     lm = _TOPIC_LABEL_RE.match(sentence)
     if lm and not ctx.people.subject_re.match(FILLER_RE.sub("", sentence)):
         sentence = lm.group("rest")
-    passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence))
+    low = " " + sentence.lower()
+    if not (_any_of(_COMMITMENT_CUES, low) or (unit.label or unit.speaker or "")[:1] == "@"):
+        return  # nobody commits to anything here (a cheap test before the clause regexes)
+    passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence)) if " be " in low else None
     if passive is not None and followup_verb(passive.group("verb")):
         # "An updated version of the letter will be shared …": a task with no owner named
         item = action_from(sentence, unit, ctx, who=None, in_section=True)
@@ -339,6 +343,15 @@ def _classify_sentence(
             found.append(Found("action", item.what, unit.order, False, item))
 
 
+# Words without which no sentence commits anyone (modals, "let me", "owns", progressive
+# forms of work); a line addressed to a @handle is always read in full.
+_COMMITMENT_CUES = (
+    "will", "'ll", "’ll", "shall", " to ", "going", "gonna", "must", "can", "could", "should",
+    "need", "would", "plan", "intend", "let me", "own", "responsible", "care of", "checking",
+    "looking", "following", "preparing", "drafting", "reviewing", "investigating", "handling",
+    "working", "sorting", "chasing", "organi", "arranging", "setting", "fixing", "updating",
+    "writing", "sending", "scheduling", "taking", "putting", "confirming",
+)  # fmt: skip
 _OWNS_IT_RE = re.compile(
     r"^(?P<owner>\S+(?:\s+\S+)?)\s+(?:owns|has|takes|will\s+own|will\s+take)\s+"
     r"(?:the|this|that)\s+(?:action(?:\s+item)?|ai|task)\b",
