@@ -26,8 +26,8 @@ import pytest
 from bot.extraction import ActionItem, Extraction, Person, extract
 
 CORPUS = Path(__file__).parent / "corpus"
-MIN_RECALL = 0.9
-MIN_PRECISION = 0.8
+MIN_RECALL = 0.96
+MIN_PRECISION = 0.98
 
 
 @dataclass
