@@ -90,9 +90,10 @@ def task_shaped(text: str, unit: Unit, ctx: Context) -> bool:
     verb, _ = _first_verb(body)
     if followup_verb(verb):
         return True
-    # "Tom: decide on the QA headcount": after a name, a lower-case verb
-    first = body.split(None, 1)[0] if body else ""
-    return bool(unit.label) and first.isalpha() and first.islower() and first not in STOPWORDS
+    # After a name ("Tom: decide on the QA headcount", "Jo: Blog post on the sprint"), a
+    # task unless it is only names ("Mercedes: Daniel Dilger (Primary)").
+    words = re.findall(r"[^\W\d_]+", body)
+    return bool(unit.label) and any(w.islower() and w not in STOPWORDS for w in words)
 
 
 def _starts_like_a_verb_object(rest: str) -> bool:

@@ -124,6 +124,7 @@ _PLAN_RE = re.compile(
     r"|\b(?:motion|proposal|resolution|minutes|budget|request|rfc)\s+(?:was\s+|is\s+|has\s+been\s+)?"
     r"(?:approved|adopted|accepted|carried|passed|ratified|rejected)\b"
     r"|\b(?:approved|accepted|adopted|agreed)\s+unanimously\b"
+    r"|\b(?:approved|adopted|accepted|passed|carried)\s+by\s+(?:a\s+)?unanimous\b"
     r"|\bunanimously\s+(?:approved|accepted|adopted|agreed)\b"
     r"|^" + _NOT_A_THING + r"(?:the\s+)?[\w.\-]+(?:\s+[\w.\-]+){0,3}\s+(?:will\s+)?"
     r"(?:ships|launches|goes\s+live|moves\s+to|is\s+moving\s+to|slips\s+to)\b"

@@ -67,10 +67,11 @@ _PREFIX = (
 # Items of earlier meetings, reviewed with their status: not this meeting's actions.
 _PAST_RE = re.compile(
     r"^(?:(?:past|previous|prior|old|earlier|open|outstanding|pending|carried[- ]over|"
-    r"last\s+(?:week|meeting|call|time)['’]?s?|review\s+of(?:\s+(?:the|previous|past|last|open))?)"
+    r"last\s+(?:week|meeting|call|time)['’]?s?|"
+    r"review(?:\s+of)?(?:\s+(?:the|previous|past|last|open|outstanding|pending))?)"
     r"\s+(?:action\s+items?|actions?|ais?|to-?dos?|tasks|follow[- ]?ups?)"
-    r"|(?:action\s+items?|actions?|ais?)\s+(?:review|status|update|from\s+(?:the\s+)?"
-    r"(?:last|previous|past|prior)\b.*))$"
+    r"|(?:action\s+items?|actions?|ais?|tasks|to-?dos?)\s+(?:review|status|update|"
+    r"from\s+(?:the\s+)?(?:last|previous|past|prior)\b.*))$"
 )
 # "The board agreed that the:", "We decided:" above a list of decisions.
 _DECIDED_LIST_RE = re.compile(

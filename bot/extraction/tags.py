@@ -22,6 +22,8 @@ TAG_RE = re.compile(
     # "Action Mark/Philippe: …", "ACTION BW: …", "ACTION ALL: …"
     r"|(?P<whotag>action(?:\s+items?)?|ai|todo)\s+"
     r"(?P<who3>(?-i:[A-Z@][\w.\-]*)(?:\s*(?:/|,|&|\band\b)\s*(?-i:[A-Z@][\w.\-]*)){0,3})\s*:\s+"
+    # board resolutions: "RESOLVED, that …"
+    r"|(?P<resolved>resolved),\s+(?=that\b)"
     # "[ACTION ITEM] …", "[AI] …", "[Decision] …"
     r"|\[(?P<btag>action\s+items?|action|ai|todo|decision|decided|agreed|resolved)\]\s*:?\s*"
     # a review of earlier items: "Last week's AI: …", "Previous action items: …"
@@ -59,6 +61,8 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     m = TAG_RE.match(text)
     if not m:
         return None, None, text
+    if m.group("resolved"):
+        return "decision", None, m.group("rest")
     tag = m.group("tag") or m.group("irc") or m.group("todowho") or m.group("whotag")
     if (m.group("state") or "").lower() in ("done", "dropped", "closed") or m.group("past"):
         return "none", None, m.group("rest")  # an action already dealt with, or reviewed

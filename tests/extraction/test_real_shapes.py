@@ -351,3 +351,22 @@ def test_owned_items_passive_tasks_and_actions_that_record_decisions() -> None:
     assert [d.text for d in ex.decisions] == [
         "Consensus is that we will not share the detailed results."
     ]
+
+
+def test_board_minutes_resolutions_and_reviewed_items() -> None:
+    ex = run(
+        "7. Review Outstanding Action Items\n\n    * Sam: follow up with the PMC\n\n"
+        "8. Special Orders\n\nRESOLVED, that Jane Doe be appointed Vice President.\n"
+        "Special Order 7A was approved by Unanimous Vote of the directors present.\n",
+        people=BOARD,
+    )
+    assert ex.action_items == ()
+    assert [d.text for d in ex.decisions] == [
+        "That Jane Doe be appointed Vice President.",
+        "Special Order 7A was approved by Unanimous Vote of the directors present.",
+    ]
+
+
+def test_a_named_checkbox_is_a_task_unless_it_is_only_names() -> None:
+    text = "- [ ] Mara: Blog post on the sprint results\n- [ ] Mercedes: Daniel Dilger (Primary)\n"
+    assert board(text) == [("Blog post on the sprint results", "U04MARA")]
