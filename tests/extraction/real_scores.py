@@ -84,6 +84,8 @@ def documents(half: str) -> list[Path]:
 
 
 def run_document(path: Path) -> tuple[dict[str, Any], Extraction]:
+    """The labels of a document (NN-name.json) and what extract() finds in its text
+    (NN-name.txt); the corpus in corpus/ uses the same format."""
     labels: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     text = path.with_suffix(".txt").read_text(encoding="utf-8")
     tz = ZoneInfo(labels["tz"])

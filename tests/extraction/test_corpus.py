@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.extraction import ActionItem, Extraction, Person, extract
+from bot.extraction import ActionItem, Extraction
+from tests.extraction.real_scores import item_matches, run_document
 
 CORPUS = Path(__file__).parent / "corpus"
 MIN_RECALL = 0.96
@@ -47,28 +48,7 @@ def load_cases() -> list[Path]:
 
 
 def run_case(path: Path) -> tuple[dict[str, Any], Extraction]:
-    case = json.loads(path.read_text(encoding="utf-8"))
-    text = path.with_suffix(".txt").read_text(encoding="utf-8")
-    tz = ZoneInfo(case["tz"])
-    call_at = datetime.fromisoformat(case["call_at"]).replace(tzinfo=tz)
-    result = extract(
-        text,
-        call_at=call_at,
-        tz=tz,
-        people=[Person.from_dict(p) for p in case["people"]],
-        we_user_id=case.get("we_user_id"),
-        they_user_id=case.get("they_user_id"),
-    )
-    return case, result
-
-
-def matches(item: ActionItem, expected: dict[str, Any], tz: ZoneInfo) -> bool:
-    due = item.due_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if item.due_at else None
-    return (
-        item.owner_user_id == expected["owner"]
-        and due == expected["due"]
-        and all(k.lower() in item.what.lower() for k in expected["what"])
-    )
+    return run_document(path)  # the same label format as the real-world set
 
 
 def score(path: Path) -> CaseResult:
@@ -77,7 +57,7 @@ def score(path: Path) -> CaseResult:
     remaining = list(result.action_items)
     misses: list[dict[str, Any]] = []
     for exp in case["action_items"]:
-        hit = next((g for g in remaining if matches(g, exp, tz)), None)
+        hit = next((g for g in remaining if item_matches(g, exp, tz)), None)
         if hit is None:
             misses.append(exp)
         else:
