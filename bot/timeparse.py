@@ -1,4 +1,4 @@
-"""Reading what people type about time: deadlines, durations, clock times, zones, countries.
+"""Reading what people type about time: deadlines, durations, clock times and zones.
 
 Pure functions, no Slack and no database. Every bad input raises `UserError` with a
 message that says what was understood and what the right form is.
@@ -29,12 +29,12 @@ __all__ = [
     "MAX_PAUSE",
     "When",
     "format_both",
+    "format_day",
     "format_local",
     "parse_clock_time",
     "parse_duration",
     "parse_quiet_hours",
     "parse_when",
-    "resolve_country",
     "resolve_zone",
     "wall_to_utc",
 ]
@@ -60,9 +60,14 @@ def _fmt_time_zone(local: datetime) -> str:
     return f"{local:%H:%M} {local.tzname() or ''}".rstrip()
 
 
-def _fmt_day(local: datetime, *, year: bool = True) -> str:
+def _fmt_day(local: date, *, year: bool = True) -> str:
     text = f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
     return f"{text} {local.year}" if year else text
+
+
+def format_day(day: date, *, year: bool = True) -> str:
+    """`Sat 13 Mar 2027` (or `Sat 13 Mar`) — English names whatever the process locale is."""
+    return _fmt_day(day, year=year)
 
 
 def format_local(at: datetime, tz: ZoneInfo | tzinfo) -> str:
@@ -1112,68 +1117,3 @@ def _zone_suggestions(key: str, names: dict[str, str], n: int = 3) -> list[str]:
                 if canonical not in out:
                     out.append(canonical)
     return out[:n]
-
-
-# --------------------------------------------------------------------------- countries
-
-
-@cache
-def _countries() -> tuple[dict[str, str], dict[str, str]]:
-    """(alpha-2 code → display name, lookup key → alpha-2 code) from the holidays package.
-
-    Lookup keys are lower-case alpha-2 codes, alpha-3 codes, aliases and names.
-    """
-    import holidays
-    from holidays.registry import COUNTRIES
-
-    supported = set(holidays.list_supported_countries())
-    names: dict[str, str] = {}
-    lookup: dict[str, str] = {}
-    for key, entry in COUNTRIES.items():
-        codes = [c for c in entry[1:] if isinstance(c, str) and not c.startswith("Holidays")]
-        if not codes or len(codes[0]) != 2 or codes[0] not in supported:
-            continue
-        alpha2 = codes[0]
-        display = key.replace("_", " ").title()
-        names[alpha2] = display
-        for code in codes:
-            lookup.setdefault(code.lower(), alpha2)
-        lookup.setdefault(key.replace("_", " "), alpha2)
-        lookup.setdefault(entry[0].lower(), alpha2)
-    return names, lookup
-
-
-_COUNTRY_ALIASES = {"UK": "GB"}
-
-
-def resolve_country(code: str) -> str:
-    """An ISO 3166-1 alpha-2 code the holidays package supports, upper-cased.
-
-    `de` → `DE`; `UK` → `GB`. Anything else (alpha-3 codes, country names, typos)
-    is refused with the code(s) it probably meant.
-    """
-    s = str(code).strip()
-    if not s:
-        raise UserError("Give a country as a two-letter ISO code, e.g. `DE` or `US`.")
-    names, lookup = _countries()
-    upper = s.upper()
-    upper = _COUNTRY_ALIASES.get(upper, upper)
-    if len(upper) == 2 and upper in names:
-        return upper
-    suggestions: list[str] = []
-    direct = lookup.get(s.lower())
-    if direct:
-        suggestions.append(direct)
-    for key in difflib.get_close_matches(s.lower(), list(lookup), n=5, cutoff=0.7):
-        if lookup[key] not in suggestions:
-            suggestions.append(lookup[key])
-    suggestions = suggestions[:3]
-    hint = (
-        " Did you mean " + ", ".join(f"`{c}` ({names[c]})" for c in suggestions) + "?"
-        if suggestions
-        else ""
-    )
-    raise UserError(
-        f"I don't know the country code '{s}' (or have no public holidays for it).{hint} "
-        "Use a two-letter ISO 3166 code, e.g. `DE`, `US`, `IN`."
-    )

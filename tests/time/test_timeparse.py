@@ -18,7 +18,6 @@ from bot.timeparse import (
     parse_duration,
     parse_quiet_hours,
     parse_when,
-    resolve_country,
     resolve_zone,
     wall_to_utc,
 )
@@ -830,27 +829,3 @@ def test_resolve_zone_refuses(name: str) -> None:
     with pytest.raises(UserError) as info:
         resolve_zone(name)
     assert "Europe/Berlin" in info.value.message
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"), [("DE", "DE"), ("de", "DE"), (" us ", "US"), ("gb", "GB"), ("UK", "GB")]
-)
-def test_resolve_country(code: str, expected: str) -> None:
-    assert resolve_country(code) == expected
-
-
-@pytest.mark.parametrize(
-    ("code", "suggestion"),
-    [("DEU", "`DE` (Germany)"), ("Germany", "`DE`"), ("germny", "`DE`"), ("usa", "`US`")],
-)
-def test_resolve_country_suggests(code: str, suggestion: str) -> None:
-    with pytest.raises(UserError) as info:
-        resolve_country(code)
-    assert suggestion in info.value.message
-
-
-@pytest.mark.parametrize("code", ["", "XX", "D", "123"])
-def test_resolve_country_refuses(code: str) -> None:
-    with pytest.raises(UserError) as info:
-        resolve_country(code)
-    assert "two-letter" in info.value.message
