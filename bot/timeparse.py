@@ -459,6 +459,7 @@ _NAMED_TIME_WORD = re.compile(
     r"\b(?:noon|midday|morning|afternoon|evening|tonight|night|midnight)\b"
 )
 _EOD = re.compile(r"\b(?:eod|cob|end of (?:the )?day|close of business)\b", re.IGNORECASE)
+_TWELVE_NAMED = re.compile(r"\b12\s*(noon|midday|midnight)\b", re.IGNORECASE)
 # Zone abbreviations that name no one offset: US generic names follow the zone's own
 # DST; `IST` is India, Israel or Ireland, so it is refused rather than guessed.
 _GENERIC_ZONES = {
@@ -491,74 +492,16 @@ _WEEKDAY_NUMBERS = {
 }
 _WEEKDAY_NAMES_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_WORDS = {"yesterday": -1, "today": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1}
-_AMOUNT_UNITS = frozenset(
-    [
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "wk",
-        "wks",
-        "month",
-        "months",
-        "year",
-        "years",
-        "yr",
-        "yrs",
-        "hour",
-        "hours",
-        "hr",
-        "hrs",
-        "minute",
-        "minutes",
-        "min",
-        "mins",
-        "second",
-        "seconds",
-        "sec",
-        "secs",
-    ]
+_CLOCK_UNITS = frozenset(
+    {"hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins"}
+    | {"second", "seconds", "sec", "secs"}
 )
+_DAY_UNITS = frozenset({"day", "days", "week", "weeks", "wk", "wks", "month", "months"})
+_AMOUNT_UNITS = _CLOCK_UNITS | _DAY_UNITS | {"year", "years", "yr", "yrs"}
 # Words that make the answer a moment relative to now (`now`, `2 hours ago`), not a day.
-_CLOCK_AMOUNT_WORDS = frozenset(
-    [
-        "now",
-        "hour",
-        "hours",
-        "hr",
-        "hrs",
-        "minute",
-        "minutes",
-        "min",
-        "mins",
-        "second",
-        "seconds",
-        "sec",
-        "secs",
-    ]
-)
-_FILLER_WORDS = frozenset(
-    [
-        "next",
-        "this",
-        "last",
-        "the",
-        "of",
-        "at",
-        "on",
-        "by",
-        "due",
-        "in",
-        "a",
-        "an",
-        "one",
-        "and",
-        "after",
-        "before",
-        "from",
-        "ago",
-    ]
-)
+_CLOCK_AMOUNT_WORDS = _CLOCK_UNITS | {"now"}
+_FILLER_WORDS = frozenset({"next", "this", "last", "the", "of", "at", "on", "by", "due"})
+_FILLER_WORDS |= {"in", "a", "an", "one", "and", "after", "before", "from", "ago"}
 _ISO_DATE_IN_TEXT = re.compile(
     r"(?<![\d/.-])(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?![\d/.-])"
 )
@@ -817,6 +760,7 @@ def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> Whe
     s = _rewrite_iso_dates(s, shown)
     s = _rewrite_numeric_dates(s, shown, now_local)
     s = _EOD.sub(" 17:00 ", s)
+    s = _TWELVE_NAMED.sub(lambda m: f" {m.group(1)} ", s)  # `12 noon` is `noon`
     s, zone = _pop_zone(s, shown)
     s, clock = _pop_clock(s, shown)
     parts = _read_parts(s, shown, now_local, has_clock=clock is not None)

@@ -374,6 +374,8 @@ def test_a_part_that_cannot_be_read_is_named(text: str, fragment: str) -> None:
         ("in 3 days at 9am", datetime(2027, 3, 15, 9), True),
         ("day after tomorrow 9:00", datetime(2027, 3, 14, 9), True),
         ("tonight", datetime(2027, 3, 12, 20), True),
+        ("monday 12 noon", datetime(2027, 3, 15, 12), True),
+        ("Friday, March 19 5pm", datetime(2027, 3, 19, 17), True),
         ("tomorrow evening", datetime(2027, 3, 13, 18), True),
         ("5pm", datetime(2027, 3, 12, 17), True),  # today, still ahead
         ("9am", datetime(2027, 3, 13, 9), True),  # today's has gone: tomorrow's
