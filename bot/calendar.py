@@ -1,31 +1,43 @@
-"""Business time and recurring cadences, in a vendor's timezone and country.
+"""Business time and recurring cadences, in a vendor's timezone and holiday region.
 
 Pure logic, no Slack and no database. DST comes from zoneinfo, public holidays from
-the `holidays` package, recurring fire times from APScheduler's CronTrigger — none of
-it is computed by hand. Every instant returned is timezone-aware UTC.
+the `holidays` package (by country, or by ISO 3166-2 region such as `GB-ENG`), recurring
+fire times from APScheduler's CronTrigger — none of it is computed by hand. Every instant
+returned is timezone-aware UTC.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import holidays
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import UserError
-from bot.timeparse import wall_to_utc
+from bot.timeparse import format_day, wall_to_utc
 
 __all__ = [
+    "DEFAULT_SUBDIVISIONS",
     "BusinessCalendar",
     "Cadence",
+    "Region",
+    "day_off_note",
+    "describe_region",
+    "holiday_names",
+    "holiday_region",
     "in_quiet_hours",
     "local_day_bounds",
     "parse_days",
     "public_holidays",
     "quiet_hours_end",
+    "resolve_region",
 ]
 
 # A search that finds nothing in this many days is a bug, not a long weekend.
@@ -38,20 +50,317 @@ def _require_aware(*values: datetime) -> None:
             raise ValueError("aware datetimes only")
 
 
-@lru_cache(maxsize=1024)
-def public_holidays(country: str, year: int) -> frozenset[date]:
-    """The public holidays of `country` (ISO alpha-2) in `year`, from `holidays`.
+# --------------------------------------------------------------------------- holiday regions
 
-    Cached per (country, year): a year's holidays do not depend on the current time.
+DEFAULT_SUBDIVISIONS: dict[str, str] = {
+    "AU": "NSW",
+    "CA": "ON",
+    "CH": "ZH",
+    "ES": "MD",
+    "GB": "ENG",
+    "MY": "14",
+}
+"""The region whose holidays a bare country code means, where the national list is not
+what most people there observe.
+
+Checked against the `holidays` package for 2027: for every country with subdivisions, the
+holidays kept by at least half of its regions but missing from its national list.
+
+code  national list                         default            why
+----  ------------------------------------  -----------------  ------------------------------
+GB    8 days: no Easter Monday, no          ENG England        England and Wales (~89 % of
+      August bank holiday                                      people) keep both
+CH    4 days                                ZH Zürich          Good Friday, Easter Monday,
+                                                               Whit Monday, St Stephen's kept
+                                                               almost everywhere; largest
+CA    6 days: no Victoria Day, no           ON Ontario         kept by nearly every province;
+      Thanksgiving                                             largest province
+AU    7 days: no King's Birthday            NSW New South      June King's Birthday kept by
+                                            Wales              6 of 8 states; largest state
+ES    9 days: no Maundy Thursday            MD Madrid          kept by 17 of 19 communities
+MY    15 days: no Deepavali, no New         14 Kuala Lumpur    Deepavali kept in 15 of 16
+      Year's Day                                               states
+DE    9 nationwide days                     national           Corpus Christi, Reformation
+                                                               Day … differ; no state typical
+US    federal holidays                      national           what businesses observe
+IN    18 days (central government list)     national           states add their own; none is
+                                                               typical
+other                                       national           the national list is what is
+                                                               observed (or regions split
+                                                               evenly, as in BA)
+
+Every registration reply says which region's holidays apply and how to choose another.
+"""
+
+_SUBDIVISION_CODE = re.compile(r"^[A-Z0-9]{1,3}$")  # ISO 3166-2 shape; skips "NSW Western"
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a vendor's public holidays come from: a country, or one of its regions."""
+
+    country: str  # ISO 3166-1 alpha-2
+    subdivision: str | None  # ISO 3166-2 part after the dash
+    country_name: str
+    subdivision_name: str | None
+    defaulted: bool = False  # chosen for a bare country code (DEFAULT_SUBDIVISIONS)
+
+    @property
+    def code(self) -> str:
+        """What is stored and shown: `GB-ENG`, `DE`."""
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+    @property
+    def place(self) -> str:
+        """`England`, `Germany`: for "… is a weekend day in Germany"."""
+        return self.subdivision_name or self.country_name
+
+    def other_subdivisions(self) -> list[str]:
+        return [s for s in _subdivisions(self.country) if s != self.subdivision]
+
+
+@cache
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    """(alpha-2 code → display name, lookup key → alpha-2 code) from the holidays package.
+
+    Lookup keys are lower-case alpha-2 codes, alpha-3 codes, aliases and names.
     """
-    return frozenset(holidays.country_holidays(country, years=year).keys())
+    from holidays.registry import COUNTRIES
+
+    supported = set(holidays.list_supported_countries())
+    names: dict[str, str] = {}
+    lookup: dict[str, str] = {}
+    for key, entry in COUNTRIES.items():
+        codes = [c for c in entry[1:] if isinstance(c, str) and not c.startswith("Holidays")]
+        if not codes or len(codes[0]) != 2 or codes[0] not in supported:
+            continue
+        alpha2 = codes[0]
+        display = key.replace("_", " ").title()
+        names[alpha2] = display
+        for code in codes:
+            lookup.setdefault(code.lower(), alpha2)
+        lookup.setdefault(key.replace("_", " "), alpha2)
+        lookup.setdefault(entry[0].lower(), alpha2)
+    return names, lookup
+
+
+@cache
+def _subdivisions(country: str) -> tuple[str, ...]:
+    """The ISO-shaped subdivision codes `holidays` has for `country` (`ENG`, `CA`, `14`)."""
+    entity = holidays.country_holidays(country)
+    return tuple(s for s in entity.subdivisions if _SUBDIVISION_CODE.match(s))
+
+
+@cache
+def _subdivision_names(country: str) -> dict[str, str]:
+    """Subdivision code → its first (fullest) name, e.g. `ENG` → `England`."""
+    entity = holidays.country_holidays(country)
+    names: dict[str, str] = {}
+    for alias, code in getattr(entity, "subdivisions_aliases", {}).items():
+        if code in _subdivisions(country):
+            names.setdefault(code, alias)
+    return names
+
+
+@cache
+def _subdivision_lookup(country: str) -> dict[str, str]:
+    """lower-case code or name → subdivision code (`england` → `ENG`, `kul` → `14`)."""
+    entity = holidays.country_holidays(country)
+    subs = _subdivisions(country)
+    lookup = {s.lower(): s for s in subs}
+    for alias, code in getattr(entity, "subdivisions_aliases", {}).items():
+        if code in subs:
+            lookup.setdefault(alias.lower(), code)
+    return lookup
+
+
+_COUNTRY_ALIASES = {"UK": "GB"}
+
+
+def _region(country: str, subdivision: str | None, *, defaulted: bool = False) -> Region:
+    names, _ = _countries()
+    sub_name = _subdivision_names(country).get(subdivision) if subdivision else None
+    return Region(country, subdivision, names.get(country, country), sub_name, defaulted)
+
+
+def holiday_region(code: str) -> Region:
+    """The region of a stored country code: `GB-ENG` as is, `GB` → its default region.
+
+    Raises NotImplementedError for a code the holidays package does not know (stored before
+    it was checked), as `holidays` itself does.
+    """
+    country, _, sub = code.strip().upper().partition("-")
+    country = _COUNTRY_ALIASES.get(country, country)
+    if country not in _countries()[0]:
+        raise NotImplementedError(f"no public holidays for {code!r}")
+    if sub:
+        if sub not in _subdivisions(country):
+            raise NotImplementedError(f"no public holidays for {code!r}")
+        return _region(country, sub)
+    default = DEFAULT_SUBDIVISIONS.get(country)
+    return _region(country, default, defaulted=default is not None)
+
+
+COUNTRY_FORMS = "a two-letter ISO code (`DE`, `US`, `IN`) or a region (`GB-ENG`, `US-CA`, `IN-KA`)"
+
+
+def resolve_region(text: str) -> Region:
+    """What a person typed as a vendor's country → its holiday region, or a UserError.
+
+    `de` → DE; `UK`/`GB` → GB-ENG (DEFAULT_SUBDIVISIONS); `gb-sct` → GB-SCT; `US-California`
+    → US-CA (names the `holidays` package knows are accepted). Unknown countries and regions
+    are refused with what they probably meant.
+    """
+    s = str(text).strip()
+    if not s:
+        raise UserError(f"Give a country as {COUNTRY_FORMS}.")
+    head, dash, tail = s.partition("-")
+    country = _resolve_country_part(head.strip() if dash else s)
+    if not dash:
+        return holiday_region(country)
+    tail = tail.strip()
+    lookup = _subdivision_lookup(country)
+    sub = lookup.get(tail.lower())
+    if sub is not None:
+        return _region(country, sub)
+    names = _subdivision_names(country)
+    subs = _subdivisions(country)
+    if not subs:
+        raise UserError(
+            f"I have no regional holidays for {_countries()[0][country]}: use `{country}`."
+        )
+    guesses: list[str] = []
+    for key in difflib.get_close_matches(tail.lower(), list(lookup), n=5, cutoff=0.6):
+        if lookup[key] not in guesses:
+            guesses.append(lookup[key])
+    hint = (
+        " Did you mean "
+        + ", ".join(
+            f"`{country}-{g}`" + (f" ({names[g]})" if g in names else "") for g in guesses[:3]
+        )
+        + "?"
+        if guesses
+        else ""
+    )
+    raise UserError(
+        f"I don't know the region '{s}'.{hint} Regions of {_countries()[0][country]}: "
+        f"{_list_codes(country, subs)}."
+    )
+
+
+def _list_codes(country: str, subs: tuple[str, ...] | list[str], limit: int = 12) -> str:
+    shown = ", ".join(f"`{country}-{s}`" for s in subs[:limit])
+    return shown + (f" and {len(subs) - limit} more" if len(subs) > limit else "")
+
+
+def _resolve_country_part(s: str) -> str:
+    names, lookup = _countries()
+    upper = _COUNTRY_ALIASES.get(s.upper(), s.upper())
+    if len(upper) == 2 and upper in names:
+        return upper
+    suggestions: list[str] = []
+    direct = lookup.get(s.lower())
+    if direct:
+        suggestions.append(direct)
+    for key in difflib.get_close_matches(s.lower(), list(lookup), n=5, cutoff=0.7):
+        if lookup[key] not in suggestions:
+            suggestions.append(lookup[key])
+    suggestions = suggestions[:3]
+    hint = (
+        " Did you mean " + ", ".join(f"`{c}` ({names[c]})" for c in suggestions) + "?"
+        if suggestions
+        else ""
+    )
+    raise UserError(
+        f"I don't know the country code '{s}' (or have no public holidays for it).{hint} "
+        f"Use {COUNTRY_FORMS}."
+    )
+
+
+def describe_region(region: Region) -> tuple[str, str | None]:
+    """For a registration reply: (whose holidays count, another code to show how to choose).
+
+    `England, United Kingdom (`GB-ENG`) — the default for `GB`; other regions: `GB-NIR`, …`;
+    `Germany (`DE`), nationwide holidays only; regions: `DE-BB`, … and 8 more`.
+    """
+    code = f"`{region.code}`"
+    if region.subdivision:
+        text = f"{region.place}, {region.country_name} ({code})"
+        others = region.other_subdivisions()
+        if region.defaulted and others:
+            text += (
+                f" — the default for `{region.country}`; other regions: "
+                f"{_list_codes(region.country, others, limit=8)}"
+            )
+            return text, f"{region.country}-{others[0]}"
+        return text, None
+    subs = _subdivisions(region.country)
+    text = f"{region.country_name} ({code})"
+    if subs:
+        text += f", nationwide holidays only; regions: {_list_codes(region.country, subs, limit=8)}"
+        return text, f"{region.country}-{subs[0]}"
+    return text, None
+
+
+# --------------------------------------------------------------------------- days off
+
+
+@lru_cache(maxsize=1024)
+def holiday_names(code: str, year: int) -> Mapping[date, str]:
+    """The public holidays of a country or region code (`DE`, `GB-ENG`) in `year`, by date.
+
+    From `holidays`, in English. Cached per (code, year): a year's holidays do not depend on
+    the current time.
+    """
+    region = holiday_region(code)
+    entity = holidays.country_holidays(region.country)
+    language = "en_US" if "en_US" in (entity.supported_languages or ()) else None
+    table = holidays.country_holidays(
+        region.country, subdiv=region.subdivision, years=year, language=language
+    )
+    return MappingProxyType(dict(table.items()))
+
+
+def public_holidays(code: str, year: int) -> frozenset[date]:
+    """The dates of `holiday_names(code, year)`."""
+    return _holiday_dates(code.upper(), year)
+
+
+@lru_cache(maxsize=1024)
+def _holiday_dates(code: str, year: int) -> frozenset[date]:
+    return frozenset(holiday_names(code, year))
+
+
+def day_off_note(at: datetime, tz: ZoneInfo, country: str | None) -> str | None:
+    """Why `at` is not a working day for a vendor in `tz`/`country`, or None if it is one.
+
+    `Sat 13 Mar is a weekend day in Germany.` / `Mon 29 Mar is Easter Monday in England.`
+    """
+    _require_aware(at)
+    day = at.astimezone(tz).date()
+    region: Region | None = None
+    if country:
+        try:
+            region = holiday_region(country)
+        except NotImplementedError:
+            region = None
+    where = f" in {region.place}" if region is not None else ""
+    shown = format_day(day, year=False)
+    if region is not None:
+        name = holiday_names(region.code, day.year).get(day)
+        if name:
+            return f"{shown} is {name}{where}."
+    if day.weekday() >= 5:
+        return f"{shown} is a weekend day{where}."
+    return None
 
 
 # --------------------------------------------------------------------------- business time
 
 
 class BusinessCalendar:
-    """Working time of one vendor: Mon–Fri, `start`–`end` local time, minus public holidays.
+    """Working time of one vendor: Mon–Fri, `start`–`end` local time, minus the public
+    holidays of its country or region (`country`: `DE`, `GB-ENG`, `US-CA`).
 
     Business windows are computed per local calendar day through zoneinfo, so a day
     on which the clocks change still counts its real elapsed working time.
@@ -67,13 +376,13 @@ class BusinessCalendar:
         if start >= end:
             raise ValueError("business hours must start before they end on the same day")
         self.tz = tz
-        self.country = country.upper() if country else None
+        # Fails early on an unsupported country or region (NotImplementedError). A bare
+        # country code means its default region (DEFAULT_SUBDIVISIONS: `GB` → `GB-ENG`).
+        self.region = holiday_region(country) if country else None
+        self.country = self.region.code if self.region is not None else None
         self.start = start
         self.end = end
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
-        if self.country is not None:
-            # Fail early on an unsupported country (NotImplementedError); loads no year.
-            holidays.country_holidays(self.country)
 
     def __repr__(self) -> str:
         return (

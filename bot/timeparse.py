@@ -1,4 +1,4 @@
-"""Reading what people type about time: deadlines, durations, clock times, zones, countries.
+"""Reading what people type about time: deadlines, durations, clock times and zones.
 
 Pure functions, no Slack and no database. Every bad input raises `UserError` with a
 message that says what was understood and what the right form is.
@@ -29,12 +29,12 @@ __all__ = [
     "MAX_PAUSE",
     "When",
     "format_both",
+    "format_day",
     "format_local",
     "parse_clock_time",
     "parse_duration",
     "parse_quiet_hours",
     "parse_when",
-    "resolve_country",
     "resolve_zone",
     "wall_to_utc",
 ]
@@ -60,9 +60,14 @@ def _fmt_time_zone(local: datetime) -> str:
     return f"{local:%H:%M} {local.tzname() or ''}".rstrip()
 
 
-def _fmt_day(local: datetime, *, year: bool = True) -> str:
+def _fmt_day(local: date, *, year: bool = True) -> str:
     text = f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
     return f"{text} {local.year}" if year else text
+
+
+def format_day(day: date, *, year: bool = True) -> str:
+    """`Sat 13 Mar 2027` (or `Sat 13 Mar`) — English names whatever the process locale is."""
+    return _fmt_day(day, year=year)
 
 
 def format_local(at: datetime, tz: ZoneInfo | tzinfo) -> str:
@@ -186,13 +191,6 @@ _NUMERIC_DM = re.compile(
     r"(?<![\d:/.\-])(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})"
     r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\d:/\-]|\.\d)"
 )
-_TIME_TOKEN = re.compile(
-    r"\d:\d{2}|\d\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|\d\s*h(?![a-z])"
-    r"|\b(?:noon|midday|midnight|morning|afternoon|evening|night|tonight|now"
-    r"|hours?|hrs?|minutes?|mins?|seconds?|secs?)\b",
-    re.IGNORECASE,
-)
-_EOD = re.compile(r"\b(?:eod|cob|end of (?:the )?day|close of business)\b", re.IGNORECASE)
 _PERIOD_END = re.compile(
     r"^(?:(?P<short>eow|eom)|end of (?:the )?(?P<which>this |next )?(?P<unit>week|month))$",
     re.IGNORECASE,
@@ -310,14 +308,8 @@ def _parse_iso(s: str, shown: str, tz: ZoneInfo) -> When | None:
         ) from None
     if m["H"] is None:
         return _make(datetime.combine(day, DEFAULT_DUE_TIME), tz, had_time=False, text=shown)
-    try:
-        clock = time(int(m["H"]), int(m["M"]), int(m["S"] or 0))
-    except ValueError:
-        raise UserError(
-            f"'{shown}' has a time I can't use: write it as 24-hour HH:MM, "
-            "e.g. `2027-03-10 17:00`.",
-            usage=WHEN_USAGE,
-        ) from None
+    token = s[m.start("H") : m.end("S") if m["S"] is not None else m.end("M")]
+    clock = _clock(m["H"], m["M"], m["S"], None, token=token, shown=shown)
     naive = datetime.combine(day, clock)
     zone = m["z"]
     if zone is None:
@@ -436,12 +428,373 @@ def _dateparser_parse(s: str, now_local: datetime) -> tuple[datetime | None, str
     return data.date_obj, data.period
 
 
-def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> When:
-    s = _rewrite_numeric_dates(s, shown, now_local)
-    s = _EOD.sub("17:00", s)
-    had_time = bool(_TIME_TOKEN.search(s))
+# ----------------------------------------------------------------- natural language: parts
+#
+# The natural-language path reads the time of day itself and gives dateparser only the
+# date words, then checks that every day, month, year and weekday the person typed is
+# in the answer. dateparser alone is lenient: it reads `tomorrow 25:00` as tomorrow at
+# the current time and `friday the 13th` as whichever 13th it finds. Here any part that
+# cannot be read is an error that names it.
+
+# Anything that looks like a time of day, valid or not: `17:00`, `25:00`, `9:5`, `5pm`,
+# `13pm`, `5:30 p.m.`, `17h30`, `17h`.
+_CLOCK_CANDIDATE = re.compile(
+    r"(?<![\w:.])(?:"
+    r"(?P<ah>\d+)(?::(?P<am>\d*)(?::(?P<as>\d*))?)?\s*(?P<ap>[ap])\.?m\.?(?![a-z])"
+    r"|(?P<h>\d+):(?P<m>\d*)(?::(?P<s>\d*))?(?![\d:])"
+    r"|(?P<hh>\d+)h(?P<hm>\d*)(?![a-z\d])"
+    r")",
+    re.IGNORECASE,
+)
+_NAMED_TIMES = {
+    "noon": time(12),
+    "midday": time(12),
+    "morning": time(9),
+    "afternoon": time(15),
+    "evening": time(18),
+    "night": time(20),
+    "tonight": time(20),
+}
+_NAMED_TIME_WORD = re.compile(
+    r"\b(?:noon|midday|morning|afternoon|evening|tonight|night|midnight)\b"
+)
+_EOD = re.compile(r"\b(?:eod|cob|end of (?:the )?day|close of business)\b", re.IGNORECASE)
+_TWELVE_NAMED = re.compile(r"\b12\s*(noon|midday|midnight)\b", re.IGNORECASE)
+# Zone abbreviations that name no one offset: US generic names follow the zone's own
+# DST; `IST` is India, Israel or Ireland, so it is refused rather than guessed.
+_GENERIC_ZONES = {
+    "et": "America/New_York",
+    "ct": "America/Chicago",
+    "mt": "America/Denver",
+    "pt": "America/Los_Angeles",
+}
+_AMBIGUOUS_ZONES = {"ist": "India (`+05:30`), Israel (`+02:00`) or Ireland (`+01:00`)"}
+
+_MONTH_NUMBERS = {
+    name: i + 1
+    for i, full in enumerate(_MONTH_NAMES_FULL)
+    for name in {full.lower(), full[:3].lower(), *(["sept"] if i == 8 else [])}
+}
+_WEEKDAY_NUMBERS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        ]
+    )
+    for name in names
+}
+_WEEKDAY_NAMES_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_WORDS = {"yesterday": -1, "today": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1}
+_CLOCK_UNITS = frozenset(
+    {"hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins"}
+    | {"second", "seconds", "sec", "secs"}
+)
+_DAY_UNITS = frozenset({"day", "days", "week", "weeks", "wk", "wks", "month", "months"})
+_AMOUNT_UNITS = _CLOCK_UNITS | _DAY_UNITS | {"year", "years", "yr", "yrs"}
+# Words that make the answer a moment relative to now (`now`, `2 hours ago`), not a day.
+_CLOCK_AMOUNT_WORDS = _CLOCK_UNITS | {"now"}
+_FILLER_WORDS = frozenset({"next", "this", "last", "the", "of", "at", "on", "by", "due"})
+_FILLER_WORDS |= {"in", "a", "an", "one", "and", "after", "before", "from", "ago"}
+_ISO_DATE_IN_TEXT = re.compile(
+    r"(?<![\d/.-])(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?![\d/.-])"
+)
+_DATE_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
+
+
+@dataclass
+class _Parts:
+    """What the date words of a natural `<when>` say, as typed."""
+
+    words: list[str]
+    month: int | None = None
+    day: int | None = None
+    year: int | None = None
+    weekday: int | None = None
+    day_word: int | None = None  # yesterday -1, today 0, tomorrow +1
+    clock_amount: bool = False  # `now`, `hours`, `minutes`: a moment, not a day
+
+
+def _where(token: str, shown: str) -> str:
+    return "" if token.strip().lower() == shown.strip().lower() else f" (in '{shown}')"
+
+
+def _bad_clock(token: str, shown: str, why: str) -> UserError:
+    return UserError(
+        f"`{token}` is not a time of day{_where(token, shown)}: {why}", usage=WHEN_USAGE
+    )
+
+
+def _clock(
+    hour: str, minute: str | None, second: str | None, ampm: str | None, *, token: str, shown: str
+) -> time:
+    """A typed time of day, or an error that names it. Never a different time."""
+    if minute is not None and len(minute) != 2:
+        raise _bad_clock(token, shown, "minutes take two digits, e.g. `09:05` or `17:30`.")
+    if second is not None and len(second) != 2:
+        raise _bad_clock(token, shown, "seconds take two digits, e.g. `17:00:30`.")
+    h, m, sec = int(hour), int(minute or 0), int(second or 0)
+    if ampm is not None:
+        if not 1 <= h <= 12 or m > 59 or sec > 59:
+            raise _bad_clock(
+                token,
+                shown,
+                "with am/pm, hours go 1–12 and minutes 00–59 (e.g. `5pm`, `11:30am`); "
+                "or use the 24-hour clock, e.g. `17:00`.",
+            )
+        h = h % 12 + (12 if ampm.lower() == "p" else 0)
+        return time(h, m, sec)
+    if h == 24 and m == 0 and sec == 0:
+        raise _bad_clock(token, shown, "write `23:59`, or `00:00` of the next day.")
+    if h > 23 or m > 59 or sec > 59:
+        raise _bad_clock(token, shown, "hours go 00–23 and minutes 00–59, e.g. `17:00` or `09:30`.")
+    return time(h, m, sec)
+
+
+def _pop_zone(s: str, shown: str) -> tuple[str, tzinfo | None]:
+    """Take a zone abbreviation or offset out of `s` (`EST`, `UTC`, `+05:30`, `PT`)."""
+    from dateparser.timezone_parser import pop_tz_offset_from_string
+
+    for word, zone_name in _GENERIC_ZONES.items():
+        pattern = re.compile(rf"(?<![\w+-]){word}(?![\w+-])", re.IGNORECASE)
+        if pattern.search(s):
+            return pattern.sub(" ", s, count=1), ZoneInfo(zone_name)
+    for word, meanings in _AMBIGUOUS_ZONES.items():
+        if re.search(rf"(?<![\w+-]){word}(?![\w+-])", s, re.IGNORECASE):
+            raise UserError(
+                f"`{word.upper()}` could be {meanings}. Write the offset instead "
+                "(e.g. `tomorrow 17:00 +05:30`), or leave the zone out to use the vendor's.",
+                usage=WHEN_USAGE,
+            )
+    rest, zone = pop_tz_offset_from_string(s)
+    return (rest, zone) if isinstance(zone, tzinfo) else (s, None)
+
+
+def _pop_clock(s: str, shown: str) -> tuple[str, time | None]:
+    """Take the time of day out of `s`: at most one, and a real one."""
+    found: list[tuple[str, time]] = []
+    for m in _CLOCK_CANDIDATE.finditer(s):
+        token = m.group(0).strip()
+        if m["ah"] is not None:
+            clock = _clock(m["ah"], m["am"], m["as"], m["ap"], token=token, shown=shown)
+        elif m["h"] is not None:
+            clock = _clock(m["h"], m["m"], m["s"], None, token=token, shown=shown)
+        elif m["hm"]:
+            clock = _clock(m["hh"], m["hm"], None, None, token=token, shown=shown)
+        else:
+            n = int(m["hh"])
+            raise UserError(
+                f"`{token}`{_where(token, shown)} could be a time of day or {n} hours: write "
+                f"the time as `{n:02d}:00`, or the amount as `in {n} hours`.",
+                usage=WHEN_USAGE,
+            )
+        found.append((token, clock))
+    rest = _CLOCK_CANDIDATE.sub(" ", s)
+    for m in _NAMED_TIME_WORD.finditer(rest.lower()):
+        word = m.group(0)
+        if word == "midnight":
+            raise UserError(
+                f"`midnight`{_where(word, shown)} could be the start or the end of that day: "
+                "write `23:59`, or `00:00` of the next day.",
+                usage=WHEN_USAGE,
+            )
+        found.append((word, _NAMED_TIMES[word]))
+    if len(found) > 1:
+        named = ", ".join(f"`{token}`" for token, _ in found)
+        raise UserError(
+            f"'{shown}' names more than one time of day ({named}). Give one, e.g. "
+            "`tomorrow 17:00`.",
+            usage=WHEN_USAGE,
+        )
+    rest = re.sub(r"\btonight\b", " today ", rest, flags=re.IGNORECASE)
+    rest = _NAMED_TIME_WORD.sub(" ", rest.lower())
+    return rest, (found[0][1] if found else None)
+
+
+def _not_a_number_part(token: str, shown: str, now_local: datetime) -> UserError:
+    n = int(token)
+    if len(token) <= 2 and n <= 23:
+        forms = f"`{n}am`, `{n}pm` or `{n:02d}:00`" if 1 <= n <= 12 else f"`{n:02d}:00`"
+        return UserError(
+            f"`{token}`{_where(token, shown)} is not a time of day I can read: write {forms}.",
+            usage=WHEN_USAGE,
+        )
+    if len(token) == 4 and int(token[:2]) <= 23 and int(token[2:]) <= 59:
+        return UserError(
+            f"`{token}`{_where(token, shown)} is not a year I can use; as a time of day, "
+            f"write `{token[:2]}:{token[2:]}`.",
+            usage=WHEN_USAGE,
+        )
+    return UserError(f"I couldn't read `{token}` in '{shown}'. {WHEN_EXAMPLES}", usage=WHEN_USAGE)
+
+
+def _read_parts(s: str, shown: str, now_local: datetime, *, has_clock: bool) -> _Parts:
+    """Check every date word and number of `s` and note what they state."""
+    tokens = _DATE_TOKEN.findall(s.lower())
+    parts = _Parts(words=[t for t in tokens if t not in ("at", "@")])
+    has_month = any(t in _MONTH_NUMBERS for t in tokens)
+    unknown: list[str] = []
+
+    def once(attr: str, value: int, token: str) -> None:
+        current = getattr(parts, attr)
+        if current is not None and current != value:
+            raise UserError(
+                f"'{shown}' names two different dates. Give one, e.g. `10 Mar` or `next friday`.",
+                usage=WHEN_USAGE,
+            )
+        setattr(parts, attr, value)
+
+    for i, token in enumerate(tokens):
+        prev = tokens[i - 1] if i else ""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        ordinal = _ORDINAL.match(token)
+        if token in _MONTH_NUMBERS:
+            once("month", _MONTH_NUMBERS[token], token)
+        elif token in _WEEKDAY_NUMBERS:
+            once("weekday", _WEEKDAY_NUMBERS[token], token)
+        elif token in _DAY_WORDS:
+            once("day_word", _DAY_WORDS[token], token)
+        elif token in _FILLER_WORDS or token in _AMOUNT_UNITS or token in (",", ".", "@"):
+            parts.clock_amount = parts.clock_amount or token in _CLOCK_AMOUNT_WORDS
+        elif token == "now":
+            parts.clock_amount = True
+        elif token == "day":
+            pass
+        elif ordinal or token.isdigit():
+            n = int(ordinal.group(1) if ordinal else token)
+            if token.isdigit() and (nxt in _AMOUNT_UNITS or prev == "in"):
+                continue  # an amount: `in 3 days`, `2 weeks ago`
+            if token.isdigit() and len(token) == 4:
+                if 1900 <= n <= 2999:
+                    once("year", n, token)
+                    continue
+                raise _not_a_number_part(token, shown, now_local)
+            if (ordinal or has_month) and parts.day is None:
+                if not 1 <= n <= 31:
+                    raise UserError(
+                        f"`{token}`{_where(token, shown)} is not a day of the month. "
+                        f"{WHEN_EXAMPLES}",
+                        usage=WHEN_USAGE,
+                    )
+                once("day", n, token)
+                continue
+            raise _not_a_number_part(token, shown, now_local)
+        else:
+            unknown.append(token)
+    if unknown:
+        read_something = has_clock or any(
+            value is not None
+            for value in (parts.month, parts.day, parts.year, parts.weekday, parts.day_word)
+        )
+        if not read_something:  # nothing here is a date: no one part to point at
+            raise _unparseable(shown)
+        raise UserError(
+            f"I couldn't read `{unknown[0]}` in '{shown}'. {WHEN_EXAMPLES}", usage=WHEN_USAGE
+        )
+    return parts
+
+
+def _check_stated(parts: _Parts, day: date, shown: str, today: date) -> None:
+    """Refuse an answer that contradicts a day, month, year or weekday that was typed."""
+    read = _fmt_day(datetime.combine(day, time()))
+    wrong = (
+        (parts.month is not None and day.month != parts.month)
+        or (parts.day is not None and day.day != parts.day)
+        or (parts.year is not None and day.year != parts.year)
+    )
+    relative_day = any(w in ("after", "before") for w in parts.words)
+    if parts.day_word is not None and not relative_day:
+        wrong = wrong or day != today + timedelta(days=parts.day_word)
+    if wrong:
+        raise UserError(
+            f"'{shown}' names a date in more than one way (I'd read it as {read}). "
+            "Give it once, e.g. `10 Mar`, `next friday` or `2027-03-10`.",
+            usage=WHEN_USAGE,
+        )
+    if parts.weekday is not None and day.weekday() != parts.weekday:
+        raise UserError(
+            f"'{shown}': {read} is a {_WEEKDAY_NAMES_FULL[day.weekday()]}, not a "
+            f"{_WEEKDAY_NAMES_FULL[parts.weekday]}. Check the date.",
+            usage=WHEN_USAGE,
+        )
+
+
+def _rewrite_iso_dates(s: str, shown: str) -> str:
+    """`2027-03-10 5pm` → `10 March 2027 5pm`: an ISO date beside other words."""
+
+    def repl(m: re.Match[str]) -> str:
+        try:
+            day = date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            raise UserError(
+                f"`{m.group(0)}`{_where(m.group(0), shown)} is not a real date. {WHEN_EXAMPLES}",
+                usage=WHEN_USAGE,
+            ) from None
+        return f" {day.day} {_MONTH_NAMES_FULL[day.month - 1]} {day.year} "
+
+    return _ISO_DATE_IN_TEXT.sub(repl, s)
+
+
+def _check_day_of_month(parts: _Parts, shown: str) -> None:
+    if parts.month is None or parts.day is None:
+        return
     try:
-        parsed, period = _dateparser_parse(s, now_local)
+        date(parts.year or 2028, parts.month, parts.day)  # 2028: a leap year
+    except ValueError:
+        year = f" {parts.year}" if parts.year else ""
+        raise UserError(
+            f"'{shown}': {_MONTH_NAMES_FULL[parts.month - 1]}{year} has no day {parts.day}. "
+            f"{WHEN_EXAMPLES}",
+            usage=WHEN_USAGE,
+        ) from None
+
+
+def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> When:
+    s = _rewrite_iso_dates(s, shown)
+    s = _rewrite_numeric_dates(s, shown, now_local)
+    s = _EOD.sub(" 17:00 ", s)
+    s = _TWELVE_NAMED.sub(lambda m: f" {m.group(1)} ", s)  # `12 noon` is `noon`
+    s, zone = _pop_zone(s, shown)
+    s, clock = _pop_clock(s, shown)
+    parts = _read_parts(s, shown, now_local, has_clock=clock is not None)
+    _check_day_of_month(parts, shown)
+    words = ["tomorrow" if w in ("tmrw", "tmr") else w for w in parts.words]
+    date_text = " ".join(words).replace(" ,", ",")
+    today = now_local.date()
+    if zone is not None:
+        today = now_local.astimezone(zone).date()
+
+    def instant(day: date, at: time) -> datetime:
+        naive = datetime.combine(day, at)
+        return naive.replace(tzinfo=zone) if zone is not None else wall_to_utc(naive, tz)
+
+    def done(day: date, at: time, had_time: bool) -> When:
+        if zone is not None:
+            return _make_aware(instant(day, at), tz, had_time=had_time, text=shown)
+        return _make(datetime.combine(day, at), tz, had_time=had_time, text=shown)
+
+    if not date_text.strip(" ,.@"):
+        if clock is None:
+            raise _unparseable(shown)
+        # Only a time of day (`5pm`, `noon`): the next time the clock shows it.
+        day = today if instant(today, clock) > now_local else today + timedelta(days=1)
+        return done(day, clock, True)
+
+    if parts.clock_amount and clock is not None:
+        raise UserError(
+            f"'{shown}' gives both a time of day and an amount of time. Give one, e.g. "
+            "`tomorrow 17:00` or `in 3 hours`.",
+            usage=WHEN_USAGE,
+        )
+    try:
+        parsed, period = _dateparser_parse(date_text, now_local)
     except UserError:
         raise
     except Exception:  # dateparser has many ways to fail on odd input
@@ -449,7 +802,7 @@ def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> Whe
     if parsed is None:
         raise _unparseable(shown)
     if period not in (None, "day", "time"):
-        relative = re.match(r"^(?:in\s+)?(?:\d+|an?|one)\s", s, re.IGNORECASE) is not None
+        relative = re.match(r"^(?:in\s+)?(?:\d+|an?|one)\s", date_text, re.IGNORECASE) is not None
         if not relative:
             raise UserError(
                 f"'{shown}' is not a specific day. Name one: `next friday`, `end of week`, "
@@ -461,35 +814,33 @@ def _parse_natural(s: str, shown: str, tz: ZoneInfo, now_local: datetime) -> Whe
             f"I read that as {parsed.year} — that is more than {MAX_AHEAD_YEARS} years away.",
             usage=WHEN_USAGE,
         )
-
-    if parsed.tzinfo is not None:
-        # The text named a zone or offset ("17:00 EST"): that instant, shown in tz.
-        if not had_time:
-            parsed = parsed.replace(hour=DEFAULT_DUE_TIME.hour, minute=0, second=0)
-        return _make_aware(parsed, tz, had_time=had_time, text=shown)
+    if parts.clock_amount:
+        # `now`, `2 hours ago`: a moment relative to now, with its own time of day.
+        _check_stated(parts, parsed.date(), shown, today)
+        naive = parsed.replace(tzinfo=None, microsecond=0)
+        return _make(naive, tz, had_time=True, text=shown)
 
     day = parsed.date()
-    clock = parsed.time().replace(microsecond=0) if had_time else DEFAULT_DUE_TIME
-    today = now_local.date()
+    at = clock if clock is not None else DEFAULT_DUE_TIME
 
     # A weekday after "next" is never today (dateparser agrees today, but keep it so).
-    if _WEEKDAY_WORD.search(s) and re.search(r"\bnext\b", s, re.IGNORECASE) and day <= today:
+    if parts.weekday is not None and "next" in parts.words and day <= today:
         day += timedelta(days=7)
 
     # `Mar 10` without a year: the first one still ahead, this year or next. dateparser
     # prefers next year for today's date even when its 17:00 has not come yet.
-    if _MONTH_WORD.search(s) and not _YEAR_WORD.search(s):
+    if parts.month is not None and parts.year is None:
         for year in (today.year, today.year + 1):
             try:
                 candidate_day = day.replace(year=year)
             except ValueError:  # 29 February
                 continue
-            candidate = wall_to_utc(datetime.combine(candidate_day, clock), tz)
-            if candidate > now_local:
+            if instant(candidate_day, at) > now_local:
                 day = candidate_day
                 break
 
-    return _make(datetime.combine(day, clock), tz, had_time=had_time, text=shown)
+    _check_stated(parts, day, shown, today)
+    return done(day, at, clock is not None)
 
 
 def _check_range(when: When, now_local: datetime) -> None:
@@ -710,68 +1061,3 @@ def _zone_suggestions(key: str, names: dict[str, str], n: int = 3) -> list[str]:
                 if canonical not in out:
                     out.append(canonical)
     return out[:n]
-
-
-# --------------------------------------------------------------------------- countries
-
-
-@cache
-def _countries() -> tuple[dict[str, str], dict[str, str]]:
-    """(alpha-2 code → display name, lookup key → alpha-2 code) from the holidays package.
-
-    Lookup keys are lower-case alpha-2 codes, alpha-3 codes, aliases and names.
-    """
-    import holidays
-    from holidays.registry import COUNTRIES
-
-    supported = set(holidays.list_supported_countries())
-    names: dict[str, str] = {}
-    lookup: dict[str, str] = {}
-    for key, entry in COUNTRIES.items():
-        codes = [c for c in entry[1:] if isinstance(c, str) and not c.startswith("Holidays")]
-        if not codes or len(codes[0]) != 2 or codes[0] not in supported:
-            continue
-        alpha2 = codes[0]
-        display = key.replace("_", " ").title()
-        names[alpha2] = display
-        for code in codes:
-            lookup.setdefault(code.lower(), alpha2)
-        lookup.setdefault(key.replace("_", " "), alpha2)
-        lookup.setdefault(entry[0].lower(), alpha2)
-    return names, lookup
-
-
-_COUNTRY_ALIASES = {"UK": "GB"}
-
-
-def resolve_country(code: str) -> str:
-    """An ISO 3166-1 alpha-2 code the holidays package supports, upper-cased.
-
-    `de` → `DE`; `UK` → `GB`. Anything else (alpha-3 codes, country names, typos)
-    is refused with the code(s) it probably meant.
-    """
-    s = str(code).strip()
-    if not s:
-        raise UserError("Give a country as a two-letter ISO code, e.g. `DE` or `US`.")
-    names, lookup = _countries()
-    upper = s.upper()
-    upper = _COUNTRY_ALIASES.get(upper, upper)
-    if len(upper) == 2 and upper in names:
-        return upper
-    suggestions: list[str] = []
-    direct = lookup.get(s.lower())
-    if direct:
-        suggestions.append(direct)
-    for key in difflib.get_close_matches(s.lower(), list(lookup), n=5, cutoff=0.7):
-        if lookup[key] not in suggestions:
-            suggestions.append(lookup[key])
-    suggestions = suggestions[:3]
-    hint = (
-        " Did you mean " + ", ".join(f"`{c}` ({names[c]})" for c in suggestions) + "?"
-        if suggestions
-        else ""
-    )
-    raise UserError(
-        f"I don't know the country code '{s}' (or have no public holidays for it).{hint} "
-        "Use a two-letter ISO 3166 code, e.g. `DE`, `US`, `IN`."
-    )

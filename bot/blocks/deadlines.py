@@ -225,6 +225,11 @@ def added_reply(added: Added) -> tuple[str, list[Block]]:
         lines.append(f"Part of milestone #{added.parent.number} {kit.escape(added.parent.title)}.")
     if added.when.note:
         lines.append(added.when.note)
+    if added.day_off:
+        lines.append(
+            f"⚠️ {added.day_off} The deadline is set for that day anyway; to change it: "
+            f'`/outsource deadline move {d.number} &lt;when&gt; reason "…"`.'
+        )
     if d.next_reminder_at is not None:
         lines.append(
             f"First reminder {format_both(d.next_reminder_at, added.vendor_tz, added.user_tz)}."
@@ -241,11 +246,14 @@ def move_requested_reply(view: ChangeView) -> str:
     cr = view.change
     assert cr.new_due_at is not None and view.deadline is not None
     tz = view.user_tz or view.vendor_tz
-    return (
+    text = (
         f"📨 Change request posted: move {_title(view.deadline)} to "
         f"*{format_both(cr.new_due_at, view.vendor_tz, tz)}*. The date changes when both "
         "sides have approved it in the channel."
     )
+    if view.day_off:
+        text += f"\n⚠️ {view.day_off} The request is posted anyway."
+    return text
 
 
 def change_requested_reply(view: ChangeView) -> str:

@@ -35,11 +35,90 @@ KIND_TITLES = {
 
 
 def duration(seconds: float) -> str:
-    """`45 min`, `2.5 h`: business time reads best in hours."""
+    """`45 min`, `2.5 h`: business time reads best in hours. Short ones are not rounded up:
+    `0 min` is none at all, `< 1 min` under a minute."""
+    if seconds <= 0:
+        return "0 min"
+    if seconds < 30:
+        return "< 1 min"
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
+        return f"{round(seconds / 60)} min"
     hours = seconds / 3600
     return f"{hours:.1f} h" if hours < 10 else f"{round(hours)} h"
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 reply`, `3 replies`, `0 replies`."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _hours_figure(hours: float) -> str:
+    """`2.5`, `12`, `1`: one decimal below 10 h, none from 10 h or when it is whole."""
+    rounded = round(hours, 1) if hours < 10 else float(round(hours))
+    return f"{rounded:g}"
+
+
+def business_time(seconds: float) -> str:
+    """Business time said plainly: `no business time`, `under 1 business minute`,
+    `1 business minute`, `45 business minutes`, `1 business hour`, `2.5 business hours`."""
+    if seconds <= 0:
+        return "no business time"
+    if seconds < 30:
+        return "under 1 business minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return counted(minutes, "business minute")
+    figure = _hours_figure(seconds / 3600)
+    return f"{figure} business hour{'' if figure == '1' else 's'}"
+
+
+def calendar_time(seconds: float) -> str:
+    """Wall-clock time said plainly: `under a minute`, `45 min`, `3 h 20 min`, `1 day`,
+    `2 days 3 h` (days and hours only once it is a day or more)."""
+    if seconds < 30:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        hours += round(mins / 60)
+        if hours == 24:
+            days, hours = days + 1, 0
+        return counted(days, "day") + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {mins} min" if mins else "")
+    return f"{mins} min"
+
+
+def response_text(r: ResponseFigures) -> str:
+    """The status view's reply figures: business time and calendar time, said plainly.
+
+    `1 reply measured: 1 business minute (2 days 3 h on the calendar) · SLA 8 business hours ✅`
+    `3 replies measured: median 6 business hours, p90 12 business hours; on the calendar:
+    median 1 day 2 h, p90 3 days · SLA 8 business hours ⚠️ · 1 of 3 slower than the SLA`
+    (each median and p90 over its own measure, so they are given apart).
+    """
+    sla_figure = _hours_figure(r.sla_hours)
+    sla = f"SLA {sla_figure} business hour{'' if sla_figure == '1' else 's'}"
+    if not r.count or r.median_seconds is None or r.p90_seconds is None:
+        return f"No replies measured yet · {sla}"
+    mark = "✅" if r.within_sla else "⚠️"
+    calendar = (r.median_calendar_seconds, r.p90_calendar_seconds)
+    if r.count == 1:
+        figures = business_time(r.median_seconds)
+        if calendar[0] is not None:
+            figures += f" ({calendar_time(calendar[0])} on the calendar)"
+    else:
+        figures = f"median {business_time(r.median_seconds)}, p90 {business_time(r.p90_seconds)}"
+        if calendar[0] is not None and calendar[1] is not None:
+            figures += (
+                f"; on the calendar: median {calendar_time(calendar[0])}, "
+                f"p90 {calendar_time(calendar[1])}"
+            )
+    text = f"{counted(r.count, 'reply', 'replies')} measured: {figures} · {sla} {mark}"
+    if r.breaches:
+        text += f" · {r.breaches} of {r.count} slower than the SLA"
+    return text
 
 
 def sla_text(r: ResponseFigures) -> str:
@@ -83,8 +162,13 @@ def channel_url(team_id: str, channel_id: str) -> str:
 # --------------------------------------------------------------------------- health lines
 
 
-def health_lines(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[str]:
-    """One vendor's health as short lines; internal-only figures only when `h.internal`."""
+def health_lines(
+    h: VendorHealth, viewer_tz: ZoneInfo | None = None, *, plain_replies: bool = False
+) -> list[str]:
+    """One vendor's health as short lines; internal-only figures only when `h.internal`.
+
+    `plain_replies`: the reply figures as the status view says them (`response_text`).
+    """
     tz = h.zone
     nxt = deadline_text(h.next_deadline, tz, viewer_tz) if h.next_deadline else "none open"
     lines = [f"Next deadline: {nxt}"]
@@ -92,7 +176,7 @@ def health_lines(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[str
     if h.internal:
         parts.append(f"Last check-in: {checkin_text(h.last_answer, tz)}")
         if h.response is not None:
-            lines_resp = sla_text(h.response)
+            lines_resp = response_text(h.response) if plain_replies else sla_text(h.response)
             parts.append(f"Replies: {lines_resp}")
         parts.append(f"Unconfirmed recaps: {h.recaps_unconfirmed}")
     else:
@@ -216,7 +300,7 @@ def status_blocks(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[Bl
         f"*Change requests pending*\n{h.pending_changes}",
     )
     second = kit.fields(
-        "*Replies, last 30 days*\n" + (sla_text(r) if r else "—"),
+        "*Replies, last 30 days*\n" + (response_text(r) if r else "—"),
         f"*Waiting for a vendor reply now*\n{r.waiting if r else 0}",
         f"*Unconfirmed recaps*\n{h.recaps_unconfirmed} "
         f"({h.recaps_waiting_internal} by us, {h.recaps_waiting_vendor} by {v.name})",
@@ -234,7 +318,7 @@ def status_blocks(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[Bl
 
 
 def status_text(h: VendorHealth) -> str:
-    return f"{h.vendor.name} — status:\n" + "\n".join(health_lines(h))
+    return f"{h.vendor.name} — status:\n" + "\n".join(health_lines(h, plain_replies=True))
 
 
 def status_modal(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> Block:
@@ -313,9 +397,10 @@ def digest_message(d: Digest) -> tuple[str, list[Block]]:
     if d.response.count or d.response.waiting:
         blocks.append(
             kit.section(
-                f"*Response time*\n{d.response.count} replies measured: {sla_text(d.response)}"
+                f"*Response time*\n{counted(d.response.count, 'reply', 'replies')} measured: "
+                f"{sla_text(d.response)}"
                 + (
-                    f"\n{d.response.waiting} messages still waiting for a reply"
+                    f"\n{counted(d.response.waiting, 'message')} still waiting for a reply"
                     if d.response.waiting
                     else ""
                 )

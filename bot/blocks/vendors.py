@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
+from bot.calendar import describe_region
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
 if TYPE_CHECKING:
@@ -63,7 +64,10 @@ def vendor_added(change: VendorChange) -> Message:
     v = change.vendor
     if change.outcome == "updated":
         parts = [f"{k} {a or 'not set'} → {b}" for k, (a, b) in change.changes.items()]
-        return _message([f"✅ Updated {_name(v)}: " + ", ".join(parts) + "."])
+        lines = [f"✅ Updated {_name(v)}: " + ", ".join(parts) + "."]
+        if "country" in change.changes:
+            lines.append("• " + _holidays_line(change))
+        return _message(lines)
     if change.outcome == "reactivated":
         lines = [
             f"✅ {_name(v)} is active again in this channel, with its history and contacts "
@@ -77,12 +81,8 @@ def vendor_added(change: VendorChange) -> Message:
             f" (a default — set theirs with `/outsource vendor add {kit.escape(v.name)} "
             "tz &lt;IANA zone&gt;`)"
         )
-    country = (
-        f"country: {v.country} (public holidays count as days off)"
-        if v.country
-        else ("no country set (no public holidays)")
-    )
-    lines.append(f"• {tz} · {country}")
+    lines.append(f"• {tz} · country: {v.country or 'not set'}")
+    lines.append("• " + _holidays_line(change))
     lines.append("• " + _connect_line(v, change.team_names))
     if change.outcome == "added":
         lines.append(
@@ -90,6 +90,19 @@ def vendor_added(change: VendorChange) -> Message:
             "`/outsource contact set vendor @someone` (add `backup` for a second person)."
         )
     return _message(lines)
+
+
+def _holidays_line(change: VendorChange) -> str:
+    """Whose public holidays count as the vendor's days off, and how to choose others."""
+    v = change.vendor
+    how = f"`/outsource vendor add {kit.escape(v.name)} country "
+    if change.region is None:
+        return f"No country set, so no public holidays: set one with {how}&lt;ISO code&gt;`."
+    text, example = describe_region(change.region)
+    line = f"Days off: weekends and the public holidays of {text}."
+    if example:
+        line += f" To choose another: {how}{example}`."
+    return line
 
 
 def _connect_line(vendor: Vendor, names: dict[str, str]) -> str:
@@ -330,9 +343,12 @@ def register_modal(defaults: RegistrationDefaults) -> dict[str, Any]:
         _input(
             BlockId.VENDOR_COUNTRY,
             "Vendor country",
-            _text_input(defaults.country, "e.g. DE", 8),
+            _text_input(defaults.country, "e.g. DE, GB-ENG, US-CA", 8),
             optional=True,
-            hint="Two-letter ISO code; its public holidays count as days off.",
+            hint=(
+                "Two-letter ISO code, or a region where holidays differ (GB-SCT, US-CA, IN-KA); "
+                "its public holidays count as days off."
+            ),
         ),
         _input(
             BlockId.CONTACT_INTERNAL_PRIMARY,

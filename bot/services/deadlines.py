@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from bot import audit
 from bot.actors import Actor
 from bot.blocks import deadlines as views
+from bot.calendar import day_off_note
 from bot.commands import MAX_TITLE, USAGE
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped
@@ -244,6 +245,7 @@ class Added:
     user_tz: ZoneInfo
     owner_defaulted: bool
     parent: Deadline | None
+    day_off: str | None = None  # "Sat 13 Mar is a weekend day in Germany."
 
 
 def add_from_command(
@@ -295,14 +297,16 @@ def add_from_command(
         milestone=milestone,
         parent_id=parent.id if parent else None,
     )
+    vtz = deadline_zone(runtime, vendor)
     return Added(
         deadline=deadline,
         vendor=vendor,
         when=when,
-        vendor_tz=deadline_zone(runtime, vendor),
+        vendor_tz=vtz,
         user_tz=user_zone(runtime, actor.team_id, actor.user_id),
         owner_defaulted=owner_defaulted,
         parent=parent,
+        day_off=day_off_note(when.at, vtz, vendor.country),
     )
 
 
@@ -653,6 +657,7 @@ class ChangeView:
     vendor_tz: ZoneInfo
     user_tz: ZoneInfo | None = None
     moved: bool = False
+    day_off: str | None = None  # the new date is a weekend day or a public holiday
 
 
 def request_move(
@@ -724,6 +729,7 @@ def request_move(
         deadline=deadline,
         vendor_tz=vtz,
         user_tz=user_zone(runtime, actor.team_id, actor.user_id),
+        day_off=day_off_note(when.at, vtz, vendor.country),
     )
 
 

@@ -71,6 +71,9 @@ class ResponseFigures:
     breaches: int
     waiting: int
     sla_hours: float
+    # The same replies by the wall clock (nights, weekends, holidays included).
+    median_calendar_seconds: float | None = None
+    p90_calendar_seconds: float | None = None
 
     @property
     def within_sla(self) -> bool | None:
@@ -94,7 +97,13 @@ def response_figures(session: Session, *, vendor: Vendor, since: datetime) -> Re
         breaches=stats.breaches,
         waiting=stats.running,
         sla_hours=float(stats.sla_hours),
+        median_calendar_seconds=_seconds(stats.median_calendar_hours),
+        p90_calendar_seconds=_seconds(stats.p90_calendar_hours),
     )
+
+
+def _seconds(hours: float | None) -> float | None:
+    return None if hours is None else hours * 3600
 
 
 # --------------------------------------------------------------------------- vendor health

@@ -569,7 +569,13 @@ sweep_steps = [("response-breaches", step_breaches), ("silence", step_silence)]
 
 @dataclass(frozen=True)
 class ResponseStats:
-    """Measured vendor reply times in business hours. Unpacks as (median, p90, count)."""
+    """Measured vendor reply times in business hours. Unpacks as (median, p90, count).
+
+    The calendar figures are the same replies timed by the wall clock (weekends, nights and
+    holidays included): a question asked on Friday evening and answered on Monday at 09:01
+    is one business minute and 2 days 15 h on the calendar. Each median and p90 is taken over
+    its own measure.
+    """
 
     median_hours: float | None
     p90_hours: float | None
@@ -577,6 +583,8 @@ class ResponseStats:
     breaches: int  # measured replies slower than the SLA in force when the clock started
     running: int  # clocks still waiting for a vendor reply
     sla_hours: float
+    median_calendar_hours: float | None = None
+    p90_calendar_hours: float | None = None
 
     def __iter__(self) -> Iterator[float | int | None]:
         yield self.median_hours
@@ -604,6 +612,11 @@ def response_stats(
     clocks = list(session.scalars(query))
     done = [c for c in clocks if c.stopped_at is not None and c.business_seconds is not None]
     hours = sorted((c.business_seconds or 0.0) / 3600 for c in done)
+    calendar = sorted(
+        max(0.0, (c.stopped_at - c.started_at).total_seconds()) / 3600
+        for c in done
+        if c.stopped_at is not None
+    )
     breaches = sum(
         1 for c in done if (c.business_seconds or 0.0) > (c.sla_hours or vendor.sla_hours) * 3600
     )
@@ -614,15 +627,19 @@ def response_stats(
         breaches=breaches,
         running=len(clocks) - len(done),
         sla_hours=vendor.sla_hours,
+        median_calendar_hours=statistics.median(calendar) if calendar else None,
+        p90_calendar_hours=_percentile(calendar, 0.9) if calendar else None,
     )
 
 
 def describe_settings(vendor: Vendor, now: datetime) -> str:
     """One line for status views: SLA, quiet hours, pause, budget (internal-only)."""
-    parts = [f"SLA {views.format_hours(vendor.sla_hours)} business h"]
+    sla = views.format_hours(vendor.sla_hours)
+    parts = [f"SLA {sla} business hour{'' if vendor.sla_hours == 1 else 's'}"]
     if vendor.quiet_start and vendor.quiet_end:
         parts.append(f"quiet {vendor.quiet_start}–{vendor.quiet_end}")
     if vendor.paused_until is not None and vendor.paused_until > now:
         parts.append(f"paused until {format_local(vendor.paused_until, vendor_tz(vendor))}")
-    parts.append(f"at most {vendor.daily_post_budget} posts a day")
+    budget = vendor.daily_post_budget
+    parts.append(f"at most {budget} post{'' if budget == 1 else 's'} a day")
     return " · ".join(parts)

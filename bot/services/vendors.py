@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -32,15 +33,16 @@ from bot import audit, outbox
 from bot.actors import Actor
 from bot.blocks import vendors as views
 from bot.blocks.kit import escape
-from bot.calendar import BusinessCalendar
+from bot.calendar import BusinessCalendar, Region, holiday_region, resolve_region
 from bot.commands import CHANNEL_MENTION, USAGE, user_id_of
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.runtime import Runtime
 from bot.slack import SlackUser
-from bot.timeparse import resolve_country, resolve_zone
+from bot.timeparse import resolve_zone
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 NOT_A_VENDOR_CHANNEL = (
     "This channel is not a vendor channel yet. Register it with "
@@ -197,6 +199,7 @@ class VendorChange:
     team_names: dict[str, str] = field(default_factory=dict)
     changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     tz_defaulted: bool = False
+    region: Region | None = None  # whose public holidays count (None: no country set)
 
 
 @dataclass
@@ -361,7 +364,7 @@ def add_vendor(
     name = _check_name(name)
     try:
         zone = resolve_zone(tz).key if tz else None
-        code = resolve_country(country) if country else None
+        region = resolve_region(country) if country else None
     except UserError as exc:
         raise UserError(exc.message, usage=USAGE["vendor add"]) from None
     return _add_or_reactivate(
@@ -372,7 +375,7 @@ def add_vendor(
         channel_name=channel_name,
         name=name,
         zone=zone,
-        code=code,
+        region=region,
     )
 
 
@@ -401,10 +404,11 @@ def _add_or_reactivate(
     channel_name: str | None,
     name: str,
     zone: str | None,
-    code: str | None,
+    region: Region | None,
     name_field: str | None = None,
 ) -> VendorChange:
     team_id = actor.team_id
+    code = region.code if region is not None else None
     now = runtime.clock.now()
     existing = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
     same_name = existing is not None and existing.name.casefold() == name.casefold()
@@ -441,6 +445,7 @@ def _add_or_reactivate(
             "updated",
             team_names(runtime, team_id, existing.external_team_ids or []),
             changes=changes,
+            region=region or _stored_region(existing),
         )
     if existing is not None and not same_name:
         _refuse(
@@ -479,6 +484,7 @@ def _add_or_reactivate(
             "reactivated",
             team_names(runtime, team_id, facts.external_team_ids),
             changes=changes,
+            region=region or _stored_region(existing),
         )
     vendor = Vendor(
         team_id=team_id,
@@ -516,7 +522,18 @@ def _add_or_reactivate(
         "added",
         team_names(runtime, team_id, facts.external_team_ids),
         tz_defaulted=zone is None,
+        region=region,
     )
+
+
+def _stored_region(vendor: Vendor) -> Region | None:
+    """The holiday region of a vendor's stored country (a bare `GB` means `GB-ENG`)."""
+    if not vendor.country:
+        return None
+    try:
+        return holiday_region(vendor.country)
+    except NotImplementedError:  # stored before countries were checked
+        return None
 
 
 def _refuse(message: str, field_name: str | None) -> None:
@@ -851,7 +868,7 @@ def register_from_form(
     team_id = actor.team_id
     name = _check_name(fields.get("name") or "", "name")
     zone = _form_value("tz", fields.get("tz"), lambda v: resolve_zone(v).key)
-    code = _form_value("country", fields.get("country"), resolve_country)
+    region = _form_value("country", fields.get("country"), resolve_region)
     existing = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
     if existing is not None and existing.active:
         raise FieldError(
@@ -893,7 +910,7 @@ def register_from_form(
         channel_name=facts.name,
         name=name,
         zone=zone,
-        code=code,
+        region=region,
         name_field="name",
     )
     now = runtime.clock.now()
@@ -913,7 +930,7 @@ def register_from_form(
     return change, contacts
 
 
-def _form_value(field_name: str, raw: str | None, resolve: Callable[[str], str]) -> str | None:
+def _form_value(field_name: str, raw: str | None, resolve: Callable[[str], _T]) -> _T | None:
     raw = (raw or "").strip()
     if not raw:
         return None

@@ -155,7 +155,7 @@ def test_home_status_and_export_buttons(harness: Harness) -> None:
     resp = h.click("home_status_internal", value, user=OWNER, view={"id": "V1", "type": "home"})
     assert resp.status == 200
     opened = [c for c in h.fake.calls("views.open") if c.ok]
-    assert opened and "median 2.5 h" in str(opened[-1].params["view"])
+    assert opened and "median 2.5 business hours" in str(opened[-1].params["view"])
 
     h.click("home_export_internal", value, user=OWNER, view={"id": "V1", "type": "home"})
     uploads = [c for c in h.fake.calls("files.completeUploadExternal") if c.ok]

@@ -27,8 +27,9 @@ def test_status_shows_the_same_figures_as_home(harness: Harness) -> None:
     assert "Acme Dev — status" in text
     assert "#1 API handover" in text
     assert "*Overdue*\\n1" in text
-    assert "median 6.0 h" in text and "p90 12 h" in text and "SLA 8 h" in text
-    assert "1 of 3 slower than SLA" in text
+    assert "3 replies measured: median 6 business hours, p90 12 business hours" in text
+    assert "on the calendar: median 6 h, p90 12 h · SLA 8 business hours" in text
+    assert "1 of 3 slower than the SLA" in text
     assert "*Waiting for a vendor reply now*\\n1" in text
     assert "1 (0 by us, 1 by Acme Dev)" in text
     assert "*Access on record*\\n1" in text

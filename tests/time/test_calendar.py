@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-import time as _time
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.calendar import (
+    DEFAULT_SUBDIVISIONS,
     BusinessCalendar,
     Cadence,
+    day_off_note,
+    describe_region,
+    holiday_names,
+    holiday_region,
     in_quiet_hours,
     local_day_bounds,
     parse_days,
     public_holidays,
     quiet_hours_end,
+    resolve_region,
 )
 from bot.errors import UserError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NY = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
+LONDON = ZoneInfo("Europe/London")
+LA = ZoneInfo("America/Los_Angeles")
 CAIRO = ZoneInfo("Africa/Cairo")  # DST changes on weekdays at midnight
 SANTIAGO = ZoneInfo("America/Santiago")  # spring-forward skips midnight
 HOUR = 3600.0
@@ -65,6 +73,16 @@ PLAIN_BERLIN = BusinessCalendar(BERLIN, None)
         (US, date(2027, 3, 29), True),  # Easter Monday is a working day in the US
         (PLAIN_BERLIN, date(2027, 3, 29), True),  # no country: weekends only
         (PLAIN_BERLIN, date(2027, 3, 28), False),
+        (BusinessCalendar(LONDON, "GB"), date(2027, 3, 29), False),  # GB means England
+        (BusinessCalendar(LONDON, "GB-ENG"), date(2027, 8, 30), False),  # August bank holiday
+        (BusinessCalendar(LONDON, "GB-SCT"), date(2027, 3, 29), True),  # not in Scotland
+        (BusinessCalendar(LONDON, "GB-SCT"), date(2027, 11, 30), False),  # St Andrew's Day
+        (BusinessCalendar(BERLIN, "DE-BY"), date(2027, 1, 6), False),  # Epiphany
+        (DE, date(2027, 1, 6), True),  # not nationwide
+        (BusinessCalendar(LA, "US-CA"), date(2027, 3, 31), False),  # César Chávez Day
+        (US, date(2027, 3, 31), True),
+        (BusinessCalendar(KOLKATA, "IN-KA"), date(2027, 11, 1), False),  # Rajyotsava
+        (BusinessCalendar(KOLKATA, "IN"), date(2027, 11, 1), True),
     ],
 )
 def test_is_business_day(cal: BusinessCalendar, day: date, expected: bool) -> None:
@@ -79,6 +97,15 @@ def test_public_holidays_cached_per_year() -> None:
 def test_unknown_country_fails_early() -> None:
     with pytest.raises(NotImplementedError):
         BusinessCalendar(BERLIN, "XX")
+    with pytest.raises(NotImplementedError):
+        BusinessCalendar(BERLIN, "DE-XX")
+
+
+def test_a_calendar_names_its_region() -> None:
+    assert BusinessCalendar(LONDON, "GB").country == "GB-ENG"
+    assert BusinessCalendar(LONDON, "uk").country == "GB-ENG"
+    assert DE.country == "DE"
+    assert Cadence("mon", time(10), LONDON, "GB")._calendar.country == "GB-ENG"
 
 
 def test_bad_hours_are_refused() -> None:
@@ -140,20 +167,14 @@ def test_naive_datetimes_are_refused() -> None:
         DE.add_business_hours(datetime(2027, 3, 1), 1)
 
 
-def test_one_year_span_is_fast() -> None:
-    a, b = utc(2027, 1, 1), utc(2028, 1, 1)
-    public_holidays("DE", 2027)  # the holiday table is built once per process
-    public_holidays("DE", 2028)
-    best = float("inf")
-    for _ in range(5):
-        cal = BusinessCalendar(BERLIN, "DE")  # fresh: no per-instance cache
-        t0 = _time.perf_counter()
-        seconds = cal.business_seconds_between(a, b)
-        best = min(best, _time.perf_counter() - t0)
+def test_one_year_span() -> None:
+    # How fast this is: bench/bench_calendar.py.
+    seconds = BusinessCalendar(BERLIN, "DE").business_seconds_between(
+        utc(2027, 1, 1), utc(2028, 1, 1)
+    )
     # 261 weekdays in 2027, minus New Year, Good Friday, Easter Monday, Ascension and
     # Whit Monday (1 May, 3 Oct and Christmas fall on weekends).
     assert seconds == (261 - 5) * 8 * HOUR
-    assert best < 0.005
 
 
 # --------------------------------------------------------------------------- adding
@@ -210,7 +231,7 @@ def test_next_business_moment() -> None:
 # --------------------------------------------------------------------------- properties
 
 _ZONES = st.sampled_from([BERLIN, NY, KOLKATA, CAIRO, ZoneInfo("Australia/Lord_Howe")])
-_COUNTRIES = st.sampled_from([None, "DE", "US", "IN", "EG", "AU"])
+_COUNTRIES = st.sampled_from([None, "DE", "US", "IN", "EG", "AU", "GB-ENG", "US-CA", "DE-BY"])
 _INSTANTS = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)
 )
@@ -525,3 +546,115 @@ def test_quiet_hours_end_leaves_quiet_hours(
     assert result >= at
     assert result - at <= timedelta(hours=26)
     assert not in_quiet_hours(result, tz, start, end)
+
+
+# --------------------------------------------------------------------------- holiday regions
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("DE", "DE"),
+        ("de", "DE"),
+        (" us ", "US"),
+        ("gb", "GB-ENG"),
+        ("UK", "GB-ENG"),
+        ("GB-ENG", "GB-ENG"),
+        ("gb-sct", "GB-SCT"),
+        ("US-CA", "US-CA"),
+        ("IN-KA", "IN-KA"),
+        ("DE-BY", "DE-BY"),
+        ("US-California", "US-CA"),  # names the holidays package knows
+        ("GB-England", "GB-ENG"),
+        ("MY-KUL", "MY-14"),
+        ("CH", "CH-ZH"),
+        ("AU", "AU-NSW"),
+        ("IN", "IN"),
+        ("FR", "FR"),
+    ],
+)
+def test_resolve_region(code: str, expected: str) -> None:
+    region = resolve_region(code)
+    assert region.code == expected
+    assert len(region.code) <= 8  # the vendors.country column
+
+
+@pytest.mark.parametrize(
+    ("code", "suggestion"),
+    [
+        ("DEU", "`DE` (Germany)"),
+        ("Germany", "`DE`"),
+        ("germny", "`DE`"),
+        ("usa", "`US`"),
+        ("GB-EN", "Did you mean `GB-ENG` (England)?"),
+        ("US-Cali", "`US-CA` (California)"),
+        ("GB-XX", "Regions of United Kingdom: `GB-ENG`, `GB-NIR`, `GB-SCT`, `GB-WLS`."),
+        ("DE-QQ", "`DE-BY`"),
+        ("MX-XX", "I have no regional holidays for Mexico: use `MX`."),
+    ],
+)
+def test_resolve_region_suggests(code: str, suggestion: str) -> None:
+    with pytest.raises(UserError) as info:
+        resolve_region(code)
+    assert suggestion in info.value.message
+
+
+@pytest.mark.parametrize("code", ["", "XX", "D", "123", "XX-YY", "-ENG"])
+def test_resolve_region_refuses(code: str) -> None:
+    with pytest.raises(UserError) as info:
+        resolve_region(code)
+    assert "two-letter" in info.value.message
+
+
+@pytest.mark.parametrize(("country", "sub"), sorted(DEFAULT_SUBDIVISIONS.items()))
+def test_each_default_region_adds_holidays_the_national_list_lacks(country: str, sub: str) -> None:
+    """If `holidays` ever fills in a national list, its default here should be revisited."""
+    added = set(holiday_names(f"{country}-{sub}", 2027)) - set(
+        holidays.country_holidays(country, years=2027)
+    )
+    assert added, f"{country}-{sub} adds nothing to {country}'s national list"
+    assert holiday_region(country).code == f"{country}-{sub}"
+    assert holiday_region(country).defaulted
+
+
+def test_gb_national_list_lacks_easter_monday_the_default_region_has_it() -> None:
+    assert date(2027, 3, 29) not in holidays.country_holidays("GB", years=2027)
+    assert holiday_names("GB", 2027)[date(2027, 3, 29)] == "Easter Monday"
+    assert holiday_names("GB-ENG", 2027)[date(2027, 3, 29)] == "Easter Monday"
+
+
+def test_describe_region() -> None:
+    text, example = describe_region(resolve_region("GB"))
+    assert text.startswith("England, United Kingdom (`GB-ENG`) — the default for `GB`")
+    assert "`GB-SCT`" in text and example == "GB-NIR"
+    assert describe_region(resolve_region("GB-SCT")) == (
+        "Scotland, United Kingdom (`GB-SCT`)",
+        None,
+    )
+    text, example = describe_region(resolve_region("DE"))
+    assert text.startswith("Germany (`DE`), nationwide holidays only; regions: `DE-BB`")
+    assert "and 8 more" in text and example == "DE-BB"
+    assert describe_region(resolve_region("FR"))[0].startswith("France (`FR`)")
+    assert describe_region(resolve_region("MX")) == ("Mexico (`MX`)", None)
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "country", "note"),
+    [
+        (utc(2027, 3, 13, 12), BERLIN, "DE", "Sat 13 Mar is a weekend day in Germany."),
+        (utc(2027, 3, 13, 12), BERLIN, None, "Sat 13 Mar is a weekend day."),
+        (utc(2027, 3, 29, 16), LONDON, "GB-ENG", "Mon 29 Mar is Easter Monday in England."),
+        (utc(2027, 3, 29, 16), LONDON, "GB", "Mon 29 Mar is Easter Monday in England."),
+        (utc(2027, 3, 29, 16), LONDON, "GB-SCT", None),
+        (utc(2027, 1, 6, 16), BERLIN, "DE-BY", "Wed 6 Jan is Epiphany in Bayern."),
+        (utc(2027, 3, 31, 23), LA, "US-CA", "Wed 31 Mar is Cesar Chavez Day in California."),
+        (utc(2027, 11, 1, 11), KOLKATA, "IN-KA", "Mon 1 Nov is Karnataka Rajyotsava in Karnataka."),
+        (utc(2027, 12, 25, 16), LONDON, "GB", "Sat 25 Dec is Christmas Day in England."),
+        (utc(2027, 3, 12, 16), BERLIN, "DE", None),
+        # Friday 23:30 UTC is already Saturday in Berlin: the vendor's day counts.
+        (utc(2027, 3, 12, 23, 30), BERLIN, "DE", "Sat 13 Mar is a weekend day in Germany."),
+        (utc(2027, 3, 13, 12), BERLIN, "XX", "Sat 13 Mar is a weekend day."),  # unknown code
+    ],
+)
+def test_day_off_note(at: datetime, tz: ZoneInfo, country: str | None, note: str | None) -> None:
+    assert day_off_note(at, tz, country) == note

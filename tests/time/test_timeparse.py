@@ -18,7 +18,6 @@ from bot.timeparse import (
     parse_duration,
     parse_quiet_hours,
     parse_when,
-    resolve_country,
     resolve_zone,
     wall_to_utc,
 )
@@ -318,6 +317,83 @@ def test_naive_now_is_a_programming_error() -> None:
         parse_when("tomorrow", tz=BERLIN, now=datetime(2027, 3, 12))
 
 
+# --------------------------------------------------------------------------- every part is read
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("tomorrow 25:00", "`25:00` is not a time of day"),
+        ("tomorrow 17:75", "`17:75` is not a time of day"),
+        ("tomorrow at 9:61", "`9:61` is not a time of day"),
+        ("next friday 24:00", "`24:00` is not a time of day"),
+        ("tomorrow 17:00:99", "`17:00:99` is not a time of day"),
+        ("tomorrow 9:5", "minutes take two digits"),
+        ("tomorrow 13pm", "`13pm` is not a time of day"),
+        ("tomorrow 0am", "with am/pm, hours go 1–12"),
+        ("tomorrow 17:30pm", "`17:30pm` is not a time of day"),
+        ("Mar 15 99:00", "`99:00` is not a time of day"),
+        ("2027-03-15 24:00", "`24:00` is not a time of day"),
+        ("tomorrow 17h", "could be a time of day or 17 hours"),
+        ("tomorrow 9", "`9` (in 'tomorrow 9') is not a time of day"),
+        ("tomorrow at 5", "write `5am`, `5pm` or `05:00`"),
+        ("tomorrow 9 30", "`9`"),
+        ("Mar 15 9", "`9` (in 'Mar 15 9') is not a time of day"),
+        ("tomorrow 1700", "write `17:00`"),
+        ("tomorrow blah", "I couldn't read `blah` in 'tomorrow blah'"),
+        ("tomorrow 5pm 17:00", "more than one time of day"),
+        ("tomorrow morning 9am", "more than one time of day"),
+        ("in 2 hours at 5pm", "both a time of day and an amount of time"),
+        ("friday midnight", "`midnight`"),
+        ("mar 32", "`32` (in 'mar 32') is not a day of the month"),
+        ("feb 30", "February has no day 30"),
+        ("31 apr 2028", "April 2028 has no day 31"),
+        ("2027-02-30 9am", "`2027-02-30` (in '2027-02-30 9am') is not a real date"),
+        ("thursday 19 mar 2027", "Fri 19 Mar 2027 is a Friday, not a Thursday"),
+        ("friday the 13th", "is a Saturday, not a Friday"),
+        ("tomorrow 5pm IST", "`IST` could be India"),
+    ],
+)
+def test_a_part_that_cannot_be_read_is_named(text: str, fragment: str) -> None:
+    message = refused(text)
+    assert fragment in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "local", "had_time"),
+    [
+        ("tomorrow 17h30", datetime(2027, 3, 13, 17, 30), True),
+        ("friday 19 mar 2027", datetime(2027, 3, 19, 17), False),  # it is a Friday
+        ("tomorrow 5:30 p.m.", datetime(2027, 3, 13, 17, 30), True),
+        ("tomorrow 12am", datetime(2027, 3, 13, 0, 0), True),
+        ("tomorrow 12pm", datetime(2027, 3, 13, 12, 0), True),
+        ("tomorrow 23:59", datetime(2027, 3, 13, 23, 59), True),
+        ("tmrw 5pm", datetime(2027, 3, 13, 17), True),
+        ("2027-03-15 5pm", datetime(2027, 3, 15, 17), True),
+        ("Mar 15, 2027 9:30", datetime(2027, 3, 15, 9, 30), True),
+        ("in 3 days at 9am", datetime(2027, 3, 15, 9), True),
+        ("day after tomorrow 9:00", datetime(2027, 3, 14, 9), True),
+        ("tonight", datetime(2027, 3, 12, 20), True),
+        ("monday 12 noon", datetime(2027, 3, 15, 12), True),
+        ("Friday, March 19 5pm", datetime(2027, 3, 19, 17), True),
+        ("tomorrow evening", datetime(2027, 3, 13, 18), True),
+        ("5pm", datetime(2027, 3, 12, 17), True),  # today, still ahead
+        ("9am", datetime(2027, 3, 13, 9), True),  # today's has gone: tomorrow's
+    ],
+)
+def test_natural_time_of_day_is_what_was_typed(text: str, local: datetime, had_time: bool) -> None:
+    w = when(text)
+    assert w.local.replace(tzinfo=None) == local, w
+    assert w.had_time is had_time
+
+
+def test_generic_us_zone_follows_daylight_saving() -> None:
+    # 5pm Pacific on 15 March 2027 is PDT (UTC-7): the US changed clocks on 14 March.
+    assert when("Mar 15 5pm PT").at == utc(2027, 3, 16, 0)
+    assert when("Mar 13 5pm PT").at == utc(2027, 3, 14, 1)  # still PST (UTC-8)
+    assert when("tomorrow 17:00 +05:30").at == utc(2027, 3, 13, 11, 30)
+
+
 _WORDS = st.sampled_from(
     [
         "tomorrow",
@@ -378,6 +454,191 @@ def test_parse_when_raises_only_user_error(text: str, now: datetime, tz: ZoneInf
     assert w.at <= now + timedelta(days=5 * 366)
     assert w.local == w.at
     assert w.local.tzinfo is tz
+
+
+# --------------------------------------------------------------------------- stated parts hold
+
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@st.composite
+def typed_clock(draw: st.DrawFn) -> tuple[str, tuple[int, int] | None]:
+    """A time of day as typed, and (hour, minute) when it is a real one (else None)."""
+    style = draw(st.sampled_from(["24h", "ampm", "ampm spaced", "h-minutes"]))
+    minute = draw(st.integers(0, 99))
+    mm = f"{minute:02d}" if draw(st.booleans()) or minute > 9 else str(minute)
+    valid_minute = len(mm) == 2 and minute <= 59
+    if style in ("24h", "h-minutes"):
+        hour = draw(st.integers(0, 30))
+        hh = f"{hour:02d}" if draw(st.booleans()) else str(hour)
+        text = f"{hh}:{mm}" if style == "24h" else f"{hh}h{mm}"
+        ok = hour <= 23 and valid_minute
+        return text, (hour, minute) if ok else None
+    hour = draw(st.integers(0, 14))
+    suffix = draw(st.sampled_from(["am", "pm", "a.m.", "p.m.", "AM", "PM"]))
+    with_minutes = draw(st.booleans())
+    body = f"{hour}:{mm}" if with_minutes else str(hour)
+    text = f"{body} {suffix}" if style == "ampm spaced" else f"{body}{suffix}"
+    ok = 1 <= hour <= 12 and (valid_minute or not with_minutes)
+    pm = suffix.lower().startswith("p")
+    h24 = hour % 12 + (12 if pm else 0)
+    return text, (h24, minute if with_minutes else 0) if ok else None
+
+
+@st.composite
+def typed_day(draw: st.DrawFn, now_local: datetime) -> tuple[str, dict[str, int]]:
+    """A day as typed and what it states: day, month, year, weekday, or days from today."""
+    today = now_local.date()
+    form = draw(
+        st.sampled_from(
+            [
+                "tomorrow",
+                "today",
+                "in n days",
+                "weekday",
+                "next weekday",
+                "d mon",
+                "mon d, y",
+                "iso",
+            ]
+        )
+    )
+    if form == "tomorrow":
+        return "tomorrow", {"offset": 1}
+    if form == "today":
+        return "today", {"offset": 0}
+    if form == "in n days":
+        n = draw(st.integers(1, 400))
+        return f"in {n} days", {"offset": n}
+    if form in ("weekday", "next weekday"):
+        wd = draw(st.integers(0, 6))
+        prefix = "next " if form == "next weekday" else ""
+        return prefix + _DAY_NAMES[wd], {"weekday": wd}
+    day = draw(st.integers(1, 32))
+    month = draw(st.integers(1, 12))
+    year = draw(st.integers(today.year, today.year + 6))
+    if form == "d mon":
+        return f"{day} {_MONTH_ABBR[month - 1]}", {"day": day, "month": month}
+    if form == "mon d, y":
+        return f"{_MONTH_ABBR[month - 1]} {day}, {year}", {"day": day, "month": month, "year": year}
+    return f"{year}-{month:02d}-{min(day, 31):02d}", {
+        "day": min(day, 31),
+        "month": month,
+        "year": year,
+    }
+
+
+_NOWS = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2060, 1, 1), timezones=st.just(UTC)
+)
+_ZONES = st.sampled_from([BERLIN, NY, KOLKATA, ZoneInfo("Australia/Sydney"), ZoneInfo("UTC")])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), now=_NOWS, tz=_ZONES, clock_first=st.booleans())
+def test_what_was_typed_is_what_is_stored_or_it_is_an_error(
+    data: st.DataObject, now: datetime, tz: ZoneInfo, clock_first: bool
+) -> None:
+    """For a day and a time of day as people type them, the answer is an error or an instant
+    whose hour, minute and day are the ones typed (a time the clocks skip says so in a note)."""
+    now_local = now.astimezone(tz)
+    day_text, stated = data.draw(typed_day(now_local))
+    clock_text, clock = data.draw(typed_clock())
+    at = " at " if data.draw(st.booleans()) else " "
+    text = f"{clock_text}{at}{day_text}" if clock_first else f"{day_text}{at}{clock_text}"
+    try:
+        w = parse_when(text, tz=tz, now=now)
+    except UserError as exc:
+        assert exc.message
+        if clock is not None and stated.get("offset") == 1:
+            # Tomorrow at a real time of day is always readable and always ahead.
+            pytest.fail(f"{text!r} refused: {exc.message}")
+        return
+    assert clock is not None, f"{text!r} was accepted as {w.local}"
+    local = w.local
+    if w.note is None:
+        assert (local.hour, local.minute) == clock, (text, local)
+    else:  # the typed time does not exist that day: the note names it
+        assert f"{clock[0]:02d}:{clock[1]:02d} does not exist" in w.note
+    assert w.had_time
+    if "offset" in stated:
+        assert local.date() == now_local.date() + timedelta(days=stated["offset"]), (text, local)
+    if "weekday" in stated:
+        assert local.weekday() == stated["weekday"], (text, local)
+    for part in ("day", "month", "year"):
+        if part in stated:
+            assert getattr(local, part) == stated[part], (text, local)
+    assert now < w.at <= now + timedelta(days=5 * 366 + 1)
+
+
+_SOUP = st.sampled_from(
+    [
+        "tomorrow",
+        "today",
+        "next",
+        "friday",
+        "sat",
+        "in",
+        "3",
+        "9",
+        "13",
+        "31",
+        "days",
+        "at",
+        "5pm",
+        "13pm",
+        "17:00",
+        "25:00",
+        "9:61",
+        "7:05",
+        "17h30",
+        "noon",
+        "morning",
+        "Mar",
+        "march",
+        "10th",
+        "2028",
+        "1700",
+        "eod",
+        "the",
+        "of",
+        ",",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(_SOUP, min_size=1, max_size=5), now=_NOWS, tz=_ZONES)
+def test_any_mix_of_date_words_keeps_the_typed_clock_or_says_why(
+    words: list[str], now: datetime, tz: ZoneInfo
+) -> None:
+    """Words thrown together: whatever is accepted shows the one typed time of day and the one
+    typed day of the month; an impossible time of day is never accepted."""
+    text = " ".join(words)
+    try:
+        w = parse_when(text, tz=tz, now=now)
+    except UserError as exc:
+        assert exc.message
+        return
+    assert not {"13pm", "25:00", "9:61"} & set(words), text
+    clocks = [t for t in words if t in ("5pm", "17:00", "7:05", "17h30", "noon", "morning", "eod")]
+    expected = {
+        "5pm": (17, 0),
+        "17:00": (17, 0),
+        "eod": (17, 0),
+        "7:05": (7, 5),
+        "17h30": (17, 30),
+        "noon": (12, 0),
+        "morning": (9, 0),
+    }
+    if clocks and w.note is None and "days" not in words:  # `17h30 days`: amounts
+        assert len(set(clocks)) == 1 or {expected[c] for c in clocks} == {(17, 0)}, text
+        assert (w.local.hour, w.local.minute) == expected[clocks[0]], (text, w.local)
+    days = [t for t in words if t in ("13", "31", "10th")]
+    if days and {"mar", "march"} & {t.lower() for t in words}:
+        assert w.local.day == int(days[0].rstrip("th")), (text, w.local)
+        assert w.local.month == 3, (text, w.local)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -570,27 +831,3 @@ def test_resolve_zone_refuses(name: str) -> None:
     with pytest.raises(UserError) as info:
         resolve_zone(name)
     assert "Europe/Berlin" in info.value.message
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"), [("DE", "DE"), ("de", "DE"), (" us ", "US"), ("gb", "GB"), ("UK", "GB")]
-)
-def test_resolve_country(code: str, expected: str) -> None:
-    assert resolve_country(code) == expected
-
-
-@pytest.mark.parametrize(
-    ("code", "suggestion"),
-    [("DEU", "`DE` (Germany)"), ("Germany", "`DE`"), ("germny", "`DE`"), ("usa", "`US`")],
-)
-def test_resolve_country_suggests(code: str, suggestion: str) -> None:
-    with pytest.raises(UserError) as info:
-        resolve_country(code)
-    assert suggestion in info.value.message
-
-
-@pytest.mark.parametrize("code", ["", "XX", "D", "123"])
-def test_resolve_country_refuses(code: str) -> None:
-    with pytest.raises(UserError) as info:
-        resolve_country(code)
-    assert "two-letter" in info.value.message
