@@ -47,17 +47,22 @@ _EDGES = " \t\n" + _ZERO_WIDTH
 _SPACE_RUN_RE = re.compile(r"[ \t\n\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
+def _strip_unsafe(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_DROP)
+    if not text.isascii() and _SURROGATES_RE.search(text):
+        text = _SURROGATES_RE.sub("", text)
+    return text
+
+
 def clean(text: str, *, multiline: bool = False) -> str:
     """Text fit to store: controls, bidi overrides/isolates and lone surrogates removed, ends
     trimmed; "" when nothing visible is left. Single-line text has every run of whitespace
     (newlines and tabs included) made one space; multi-line text keeps newlines and tabs."""
     if not text:
         return ""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_DROP)
-    if not text.isascii() and _SURROGATES_RE.search(text):
-        text = _SURROGATES_RE.sub("", text)
+    text = _strip_unsafe(text)
     if not multiline:
         text = _SPACE_RUN_RE.sub(" ", text)
     text = text.strip(_EDGES)
@@ -158,15 +163,6 @@ def mention_ids(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the way out
-
-
-def _strip_unsafe(text: str) -> str:
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_DROP)
-    if not text.isascii() and _SURROGATES_RE.search(text):
-        text = _SURROGATES_RE.sub("", text)
-    return text
 
 
 def _render(text: str, live_users: Collection[str]) -> str:

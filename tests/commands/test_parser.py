@@ -3,7 +3,12 @@ forms answered with what was wrong and that subcommand's usage line, and did-you
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands import (
     USAGE,
@@ -335,3 +340,57 @@ def test_a_mention_must_come_from_the_menu() -> None:
 def test_every_command_has_a_usage_line() -> None:
     for _, command in GOOD:
         assert usage_of(command).startswith("/outsource ")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- properties
+
+HOSTILE = st.sampled_from(
+    [
+        "deadline add",
+        "deadline rename 2",
+        "deadline cancel 2 reason",
+        "change",
+        "vendor add",
+        "access add",
+        '"',
+        "“",
+        "”",
+        "„",
+        "«",
+        "»",
+        "\x00",
+        "\x1b",
+        "\u202e",
+        "\u2066",
+        "\u200b",
+        "\ud800",
+        "&amp;",
+        "&lt;",
+        "<!channel>",
+        "<@U1|a>",
+        "@nobody",
+        "2027-03-10",
+        " ",
+        "\n",
+    ]
+)
+COMMANDS = st.lists(st.one_of(HOSTILE, st.text(max_size=6)), max_size=12).map("".join)
+UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+@settings(max_examples=800, deadline=None)
+@given(COMMANDS)
+def test_any_text_parses_to_clean_fields_or_one_clear_error(text: str) -> None:
+    try:
+        command = parse(text)
+    except UserError as exc:
+        assert exc.message and len(exc.render().splitlines()) <= 2
+        return
+    for f in dataclasses.fields(command):  # type: ignore[arg-type]
+        value = getattr(command, f.name)
+        if isinstance(value, str):
+            assert not UNSAFE.search(value), (f.name, value)
+            if f.name in ("title", "name", "system", "reason", "description"):
+                assert value.strip() and value == value.strip()
+            if f.name in ("title", "name", "system"):
+                assert "\n" not in value
