@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from bot.text import slack_escape
+
 
 class UserError(Exception):
-    """Bad input or a refused action: shown to the user ephemerally, nothing changed."""
+    """Bad input or a refused action: shown to the user ephemerally, nothing changed.
+
+    `message` is mrkdwn written by the bot (anything people typed is escaped where it is
+    quoted); `usage` is the right form of the subcommand, shown under it as literal text."""
 
     def __init__(self, message: str, *, usage: str | None = None) -> None:
         super().__init__(message)
@@ -14,8 +19,7 @@ class UserError(Exception):
     def render(self) -> str:
         if self.usage:
             # Literal <placeholders> must not be read by Slack as links or mentions.
-            usage = self.usage.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            return f"{self.message}\nUsage: `{usage}`"
+            return f"{self.message}\nUsage: `{slack_escape(self.usage)}`"
         return self.message
 
 

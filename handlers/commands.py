@@ -7,8 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.blocks import kit
 from bot.blocks.help import help_message
-from bot.commands import Help, parse
+from bot.commands import Help, parse, usage_of
 from bot.errors import UserError
 from handlers.routing import ROUTES, CommandRequest, Reply, subcommand
 
@@ -27,11 +28,12 @@ def handle_outsource(
     try:
         command = parse(body.get("text") or "")
     except UserError as exc:
-        ack(**help_message(exc.render()))
+        # What was wrong and the right form of that subcommand; the whole help only on `help`.
+        ack(**kit.ephemeral(exc.render()))
         return
     handler = ROUTES.get(type(command))
     if handler is None:
-        ack(**help_message(f"`{body.get('text')}` is not available yet in this build."))
+        ack(**kit.ephemeral(f"`/outsource {command.KEY}` is not available yet in this build."))
         return
     request = CommandRequest(
         session=context["session"],
@@ -41,7 +43,14 @@ def handle_outsource(
         body=body,
         respond=respond,
     )
-    reply = handler(command, request)
+    try:
+        reply = handler(command, request)
+    except UserError as exc:
+        # A service may raise with the form of a shared argument (a date, a person); show the
+        # form of the subcommand that was typed (`deadline move`, not `deadline add`).
+        if exc.usage:
+            exc.usage = usage_of(command)
+        raise
     if reply is None:
         ack()
     else:
@@ -50,5 +59,5 @@ def handle_outsource(
 
 @subcommand(Help)
 def show_help(command: Help, request: CommandRequest) -> Reply:
-    message = help_message()
+    message = help_message(topic=command.topic)
     return Reply(text=message["text"], blocks=message["blocks"])

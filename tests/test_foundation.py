@@ -21,11 +21,12 @@ def test_empty_command_shows_help(harness: Harness) -> None:
     assert "deadline add" in body["text"]
 
 
-def test_unknown_subcommand_says_so_and_shows_help(harness: Harness) -> None:
+def test_unknown_subcommand_says_so_and_points_to_help(harness: Harness) -> None:
     body = harness.command("frobnicate now").json()
     assert body["response_type"] == "ephemeral"
     assert "I don't know the command `frobnicate`" in body["text"]
-    assert "deadline add" in body["text"]
+    assert "`/outsource help`" in body["text"]
+    assert "deadline add" not in body["text"] and "blocks" not in body
 
 
 def test_unsigned_request_is_refused_before_any_handler(harness: Harness) -> None:

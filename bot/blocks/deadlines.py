@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import kit
 from bot.blocks.ids import Action
+from bot.text import plain as one_line
 from bot.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def _title(deadline: Deadline | ListedDeadline) -> str:
 
 def _plain_title(deadline: Deadline) -> str:
     mark = "milestone " if deadline.milestone else ""
-    return f"{mark}#{deadline.number} {deadline.title}"
+    return f"{mark}#{deadline.number} {one_line(deadline.title)}"
 
 
 def _who(user_id: str | None) -> str:

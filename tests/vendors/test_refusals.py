@@ -23,7 +23,7 @@ ADD_USAGE = "Usage: `/outsource vendor add &lt;name&gt; [tz &lt;IANA zone&gt;]"
 
 # (command, channel, what the reply must say)
 BAD_INPUT = [
-    ("vendor", SHARED_CHANNEL, "`vendor` needs one of: add, list, remove."),
+    ("vendor", SHARED_CHANNEL, "`vendor` needs one of: add, list, remove, restore."),
     ("vendor add", PLAIN_CHANNEL, "The vendor needs a name.\n" + ADD_USAGE),
     ("vendor add Beta tz", PLAIN_CHANNEL, "`tz` needs a value.\n" + ADD_USAGE),
     ("vendor add Beta tz Berlin", PLAIN_CHANNEL, "Did you mean `Europe/Berlin`?"),
@@ -41,8 +41,8 @@ BAD_INPUT = [
     ("contact set", SHARED_CHANNEL, "Say which side: `internal` or `vendor`.\n" + CONTACT_USAGE),
     ("contact set vendor", SHARED_CHANNEL, "Mention the person with @.\n" + CONTACT_USAGE),
     ("contact set vendor priya", SHARED_CHANNEL, "`priya` is not a mention of a Slack user"),
-    ("contact set vendor <#C_ACME>", SHARED_CHANNEL, "`<#C_ACME>` is not a person."),
-    ("contact set vendor <!here>", SHARED_CHANNEL, "`<!here>` is not a person."),
+    ("contact set vendor <#C_ACME>", SHARED_CHANNEL, "`#C_ACME` is a channel, not a person."),
+    ("contact set vendor <!here>", SHARED_CHANNEL, "`@here` is not a person"),
     ("contact set vendor <@U_NOBODY>", SHARED_CHANNEL, "I can't find a Slack user `U_NOBODY`."),
     ("contact set vendor <@U_NOBODY>", SHARED_CHANNEL, CONTACT_USAGE),
     ("contact set vendor <@UBOT>", SHARED_CHANNEL, "<@UBOT> is a bot."),
