@@ -148,10 +148,12 @@ def _check_interaction(payload: dict[str, Any]) -> None:
     if kind == "block_actions":
         for action in actions:
             _get(action, "action_id", str, required=True, where="payload.actions[].")
-    if kind in ("view_submission", "view_closed") or "view" in payload:
-        view = _get(payload, "view", dict, required=kind.startswith("view_"), where="payload.")
+    if kind in ("view_submission", "view_closed"):
+        _check_view(_get(payload, "view", dict, required=True, where="payload."), required=True)
+    elif "view" in payload:  # a button in a modal or on the Home tab
+        view = _get(payload, "view", (dict, _NONE), where="payload.")
         if view is not None:
-            _check_view(view)
+            _check_view(view, required=False)
     if kind in ("shortcut", "message_action", "interactive_message") or kind.startswith("dialog_"):
         _get(payload, "callback_id", str, required=True, where="payload.")
     if kind == "block_suggestion":
@@ -159,9 +161,9 @@ def _check_interaction(payload: dict[str, Any]) -> None:
         _get(payload, "value", str, where="payload.")
 
 
-def _check_view(view: dict[str, Any]) -> None:
+def _check_view(view: dict[str, Any], *, required: bool) -> None:
     for key in ("id", "type", "callback_id"):
-        _get(view, key, str, required=True, where="payload.view.")
+        _get(view, key, str, required=required, where="payload.view.")
     for key in ("private_metadata", "team_id", "app_installed_team_id", "hash"):
         _get(view, key, (str, _NONE), where="payload.view.")
     state = _get(view, "state", (dict, _NONE), where="payload.view.")
@@ -217,8 +219,6 @@ def _get(
     value = obj[key]
     if not isinstance(value, types):
         raise MalformedBody(f"{where}{key} has the wrong type")
-    if required and value in ("", None):
-        raise MalformedBody(f"{where}{key} is empty")
     return value
 
 
