@@ -65,7 +65,7 @@ def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
         _check_event_envelope(body)
         return body
     if ctype not in ("", "application/x-www-form-urlencoded"):
-        raise MalformedBody(f"unexpected content type {ctype[:40]!r}")
+        raise MalformedBody("unexpected content type")
     try:
         pairs = parse_qsl(
             raw, keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FORM_FIELDS

@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -239,21 +239,35 @@ class HealthProbe:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._running: Future[str] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
 
     def check(self, db: Database) -> str:
-        """ "up", "read-only" (answers, cannot write), "down" or "timeout"."""
+        """One of "up", "read-only" (answers, cannot write), "down" or "timeout"."""
         with self._lock:
             if self._running is None or self._running.done():
-                self._running = self._pool.submit(probe_database, db, self.timeout)
+                self._running = self._start(db)
             running = self._running
         try:
             return running.result(timeout=self.timeout)
         except FutureTimeout:
             return "timeout"
 
+    def _start(self, db: Database) -> Future[str]:
+        # A daemon thread, not a pool's: a probe stuck connecting must not hold up exit.
+        future: Future[str] = Future()
+
+        def run() -> None:
+            try:
+                state = probe_database(db, self.timeout)
+            except Exception:  # e.g. closing a broken connection: the database is not fine
+                state = "down"
+            future.set_result(state)
+
+        threading.Thread(target=run, name="healthz-probe", daemon=True).start()
+        return future
+
 
 def probe_database(db: Database, timeout: float) -> str:
+    """ "up", "read-only" or "down": see HealthProbe."""
     from sqlalchemy import delete, false, text
 
     from storage.models import ProcessedEvent
