@@ -59,9 +59,11 @@ def signature(raw: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def signed_headers(raw: bytes, timestamp: str | None = None) -> dict[str, str]:
+def signed_headers(
+    raw: bytes, timestamp: str | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
     ts = str(int(time.time())) if timestamp is None else timestamp
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(raw, ts)}
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(raw, ts, secret)}
 
 
 def call(
