@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -16,7 +17,12 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///outsource-bot.db"
 
 
-@dataclass(frozen=True)
+SECRET_FIELDS = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret"}
+)
+
+
+@dataclass(frozen=True, repr=False)
 class Settings:
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -30,6 +36,20 @@ class Settings:
     meeting_note_apps: tuple[str, ...] = field(
         default=("zoom", "google meet", "otter", "fireflies", "fathom", "tl;dv", "tldv")
     )
+
+    def __repr__(self) -> str:
+        """Secrets show only whether they are set; the database URL without its password."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS and value:
+                text = "'***'"
+            elif f.name == "database_url":
+                text = repr(_without_password(value))
+            else:
+                text = repr(value)
+            shown.append(f"{f.name}={text}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def oauth_enabled(self) -> bool:
@@ -84,6 +104,15 @@ def load_settings(
         default_tz=default_tz,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = (parts.username or "") + ":***"
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
 
 
 def _split(value: str) -> tuple[str, ...]:

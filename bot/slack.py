@@ -20,6 +20,14 @@ from bot.config import Settings
 
 ClientFactory = Callable[[str], WebClient | None]
 
+RATE_LIMITED = "Slack is rate-limiting us; nothing was changed. Try again in a minute or two."
+
+
+def rate_limited(exc: SlackApiError) -> bool:
+    """Slack answered 429 (`ratelimited`) even after the client's retries."""
+    status = getattr(exc.response, "status_code", None)
+    return status == 429 or exc.response.get("error") == "ratelimited"
+
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
     """Every client gets slack_sdk's retry handlers for 429 (Retry-After), 5xx and resets."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import re
+import urllib.request
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
@@ -18,6 +21,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from bot.errors import UserError
 
 __all__ = [
+    "DOWNLOAD_OPENER",
     "MAX_SUMMARY_CHARS",
     "MAX_TRANSCRIPT_BYTES",
     "SUPPORTED_EXTENSIONS",
@@ -290,3 +294,30 @@ def _merge(cues: list[_Cue]) -> str:
         last_text = cue.text
     flush()
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+class _TokenStaysHome(urllib.request.HTTPRedirectHandler):
+    """urllib copies every header, `Authorization` included, into a redirected request,
+    whatever the new host. The bot token may follow a redirect only to the same scheme, host
+    and port; a file served from elsewhere (a CDN's signed URL) is fetched without it."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) != _origin(req.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
+#: Opens `url_private` downloads (a Request carrying the bot token) without ever sending the
+#: token to another host.
+DOWNLOAD_OPENER = urllib.request.build_opener(_TokenStaysHome)

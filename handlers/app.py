@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import metrics
+from bot.logs import library_logger
 from bot.runtime import Runtime
 from bot.slack import make_client
 
@@ -68,7 +69,11 @@ def create_app(runtime: Runtime) -> OutsourceApp:
         "raise_error_for_unhandled_request": False,
         # Token verification calls auth.test at start-up; it runs on the first request instead.
         "token_verification_enabled": False,
+        # bot.web checks the signature before the body is parsed; Bolt's check stays on
+        # behind it (one more HMAC) for wherever this app is mounted without that edge.
         "request_verification_enabled": True,
+        # No request body, token or response_url in any log line (bot/logs.py).
+        "logger": library_logger(),
     }
     if runtime.listener_executor is not None:
         kwargs["listener_executor"] = runtime.listener_executor
@@ -92,8 +97,26 @@ def create_app(runtime: Runtime) -> OutsourceApp:
 def slack_wsgi(app: App) -> Any:
     """Bolt's WSGI adapter: POST /slack/events, and the OAuth paths when configured."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_bolt.context import BoltContext
+    from slack_bolt.request.internals import build_context
 
-    return SlackRequestHandler(app, path="/slack/events")
+    from bot.payloads import PARSED_BODY_KEY
+
+    class Handler(SlackRequestHandler):
+        def dispatch(self, request: Any) -> BoltResponse:
+            req = BoltRequest(
+                body=request.get_body(), query=request.query_string, headers=request.get_headers()
+            )
+            # bot.web parsed and checked the body. Bolt reads any form body that contains
+            # the word "payload" (e.g. `/outsource help payload`) as an interaction, finds
+            # no payload field and would drop the command: use the edge's reading.
+            parsed = request.environ.get(PARSED_BODY_KEY)
+            if parsed is not None and req.body != parsed:
+                req.body = parsed
+                req.context = build_context(BoltContext(), parsed)
+            return self.app.dispatch(req)
+
+    return Handler(app, path="/slack/events")
 
 
 def start_socket_mode(app: App, app_token: str) -> None:

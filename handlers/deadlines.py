@@ -26,6 +26,7 @@ from bot.commands import (
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import deadlines as service
+from bot.slack import RATE_LIMITED, rate_limited
 from handlers.routing import CommandRequest, Reply, subcommand
 from storage.models import INTERNAL, VENDOR, Deadline
 
@@ -147,6 +148,8 @@ def _post_change(req: CommandRequest, view: service.ChangeView) -> None:
     try:
         resp = req.client.chat_postMessage(channel=channel, **views.change_message(view))
     except SlackApiError as exc:
+        if rate_limited(exc):
+            raise UserError(RATE_LIMITED) from exc
         raise UserError(NOT_IN_CHANNEL.format(error=exc.response.get("error"))) from exc
     service.set_change_message(
         req.session, change_id=view.change.id, channel_id=channel, ts=str(resp["ts"])

@@ -11,6 +11,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserError
+from bot.slack import RATE_LIMITED, rate_limited
 
 log = logging.getLogger("outsource_bot.errors")
 
@@ -19,6 +20,9 @@ def error_message(error: Exception) -> str:
     """What the user is told: a domain error's own words, else a reference into the log."""
     if isinstance(error, UserError):
         return error.render()
+    if isinstance(error, SlackApiError) and rate_limited(error):
+        log.warning("Slack API rate limit: %s", error.response.get("error"))
+        return RATE_LIMITED
     ref = uuid.uuid4().hex[:8]
     if isinstance(error, SlackApiError):
         log.error("Slack API error [%s]: %s", ref, error.response.get("error"))

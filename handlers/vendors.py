@@ -157,7 +157,8 @@ def submit_pick_modal(
             user_id=views.picked_user(view),
         )
     except UserError as exc:
-        _refuse_form(ack, context, exc)
+        context["failed"] = True
+        ack(response_action="errors", errors=views.pick_contact_errors(exc.render()))
         return
     ack()
     _tell(client, actor.user_id, None, views.picked(change))

@@ -415,6 +415,13 @@ def field_errors(field_name: str | None, message: str) -> dict[str, str]:
     return {block: message}
 
 
+def pick_contact_errors(message: str) -> dict[str, str]:
+    """`response_action: errors` for the pick-contact modal: its one input shows every
+    problem (an error keyed to a block the modal lacks makes Slack show a generic failure).
+    Shown under an input, which is plain text: no mrkdwn emphasis there."""
+    return {BlockId.CONTACT_USER: message.replace("*", "")}
+
+
 def pick_contact_modal(ctx: PickContext) -> dict[str, Any]:
     v = ctx.vendor
     what = f"{_side_label(v, ctx.side)} {ctx.role} contact"

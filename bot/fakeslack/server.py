@@ -206,6 +206,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        self._download_redirect: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -407,6 +408,12 @@ class FakeSlack:
             else:
                 self._delays.pop(method, None)
 
+    def redirect_downloads(self, base_url: str | None) -> None:
+        """url_private downloads with a valid token answer 302 to `base_url` + the file's
+        path (a file served from another host, e.g. a CDN); None serves them again."""
+        with self._cond:
+            self._download_redirect = base_url.rstrip("/") if base_url else None
+
     def _take_fault(self, method: str) -> _Fault | None:
         with self._cond:
             hit: _Fault | None = None
@@ -537,6 +544,9 @@ class FakeSlack:
         if ws.installation_for_token(token) is None:
             text = "Forbidden: a valid `Authorization: Bearer <token>` header is required"
             return _Reply(403, text.encode(), "text/plain; charset=utf-8"), text
+        if self._download_redirect:
+            location = self._download_redirect + path
+            return _Reply(302, b"", "text/plain", {"Location": location}), f"-> {location}"
         f = ws.file_by_path(path)
         if f is None or f.content is None:
             return _Reply(404, b"Not Found", "text/plain; charset=utf-8"), "Not Found"

@@ -48,6 +48,7 @@ from bot.services.vendors import (
     side_of,
     vendor_primary,
 )
+from bot.slack import RATE_LIMITED, rate_limited
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, parse_clock_time, resolve_zone
 from storage.models import VENDOR, CheckIn, OutboxMessage, Vendor
@@ -339,6 +340,8 @@ def checkin_now(
     try:
         resp = client.chat_postMessage(channel=vendor.channel_id, text=text, blocks=blocks)
     except SlackApiError as exc:
+        if rate_limited(exc):
+            raise UserError(RATE_LIMITED) from None
         raise UserError(
             f"I couldn't post in this channel (`{exc.response.get('error')}`). Invite me with "
             "`/invite @outsource-bot` and try again; nothing was changed."

@@ -43,6 +43,7 @@ from bot.services.vendors import (
     vendor_primary,
     vendor_zone,
 )
+from bot.slack import RATE_LIMITED, rate_limited
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, wall_to_utc
 from storage.models import INTERNAL, VENDOR, Deadline, Recap, RecapRevision, Vendor
@@ -265,7 +266,7 @@ def download_transcript(
         str(url), headers={"Authorization": f"Bearer {client.token}"}, method="GET"
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
+        with transcripts.DOWNLOAD_OPENER.open(request, timeout=timeout) as resp:
             data: bytes = resp.read(limit + 1)
             content_type = str(resp.headers.get("Content-Type") or "")
     except urllib.error.HTTPError as exc:
@@ -369,6 +370,8 @@ def _post_record(runtime: Runtime, vendor: Vendor, recap: Recap) -> str:
             unfurl_media=False,
         )
     except SlackApiError as exc:
+        if rate_limited(exc):
+            raise UserError(RATE_LIMITED) from None
         raise UserError(
             f"I couldn't post the recap in <#{recap.channel_id}> (Slack said "
             f"`{exc.response.get('error')}`). Invite me to the channel and try again; "

@@ -1,0 +1,80 @@
+"""What people are told when Slack rate-limits a post, and where a refused pick-contact form
+shows its error."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.blocks.ids import BlockId, Callback
+from storage.models import ChangeRequest, CheckIn, Vendor
+from tests.deadlines.helpers import add, reply
+from tests.harness import OWNER, PRIYA, RAVI, Harness
+from tests.vendors.helpers import active, deliver, last_view, left
+
+RATE_LIMITED = "Slack is rate-limiting us"
+MOVE = 'deadline move 1 2027-03-12 17:00 reason "QA found a blocker"'
+
+
+def _rate_limit_posts(h: Harness) -> None:
+    # The client retries a 429 twice (honouring Retry-After); the third answer is final.
+    h.fake.fail_next("chat.postMessage", status=429, times=3, retry_after=0)
+
+
+def test_a_rate_limited_move_says_so_instead_of_asking_for_an_invite(harness: Harness) -> None:
+    h = harness
+    h.make_vendor(tz="Europe/Berlin")
+    add(h)
+    _rate_limit_posts(h)
+    text = reply(h, MOVE)
+    assert RATE_LIMITED in text and "nothing was changed" in text
+    assert "invite" not in text.lower()
+    with h.session() as s:
+        assert s.scalar(select(func.count()).select_from(ChangeRequest)) == 0
+    # Not rate-limited: the old advice is still given for a channel the bot is not in.
+    h.fake.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    assert "/invite @outsource-bot" in reply(h, MOVE)
+
+
+def test_a_rate_limited_check_in_says_so(harness: Harness) -> None:
+    h = harness
+    h.make_vendor()
+    _rate_limit_posts(h)
+    text = reply(h, "checkin now")
+    assert RATE_LIMITED in text and "invite" not in text.lower()
+    with h.session() as s:
+        assert s.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_a_non_field_error_in_the_pick_contact_modal_shows_under_its_input(
+    harness: Harness,
+) -> None:
+    h = harness
+    vendor_id = h.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA,))
+    h.event(left(PRIYA))
+    deliver(h)
+    dm = h.dms(OWNER)[-1]
+    h.click_button(dm, "Pick a new vendor contact", user=OWNER, channel=OWNER)
+    view = last_view(h)
+    assert view["callback_id"] == Callback.PICK_CONTACT_MODAL
+    blocks_in_modal = {b.get("block_id") for b in view["blocks"]}
+
+    with h.session() as s:  # archived while the modal was open
+        vendor = s.get(Vendor, vendor_id)
+        assert vendor is not None
+        vendor.archived_at = h.clock.now()
+    resp = h.submit(
+        Callback.PICK_CONTACT_MODAL,
+        {
+            BlockId.CONTACT_USER: {
+                BlockId.CONTACT_USER: {"type": "users_select", "selected_user": RAVI}
+            }
+        },
+        user=OWNER,
+        private_metadata=view["private_metadata"],
+    )
+    body = resp.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) <= blocks_in_modal  # else Slack shows a generic failure
+    assert "archived" in body["errors"][BlockId.CONTACT_USER]
+    assert "*" not in body["errors"][BlockId.CONTACT_USER]  # plain text under an input
+    assert active(h) == {("internal", "primary"): OWNER}
