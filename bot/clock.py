@@ -42,3 +42,15 @@ class ManualClock:
         with self._lock:
             self._now = self._now + delta
             return self._now
+
+
+class FixedClock:
+    """A clock stopped at one instant: the time Slack gave an event or a click."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at

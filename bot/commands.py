@@ -481,6 +481,7 @@ def user_id_of(token: str) -> str | None:
 
 def _code(value: str) -> str:
     """A piece of what someone typed, quoted back in an error message."""
+    value = " ".join(value.split())  # one line, whatever was typed
     shown = value if len(value) <= 60 else value[:59] + "…"
     return "`" + slack_escape(shown.replace("`", "'")) + "`"
 

@@ -43,3 +43,13 @@ SWEEP_DURATION = Histogram(
     "Duration of one sweep (compute due work + deliver)",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+SLACK_CALLS_IN_TRANSACTION = Counter(
+    "outsource_slack_calls_in_transaction_total",
+    "Slack Web API calls made while a database transaction was open (should stay 0)",
+)
+UNIT_RETRIES = Counter(
+    "outsource_unit_of_work_retries_total",
+    "Units of work run again: after Slack reads made outside the transaction, or a dead "
+    "database connection",
+    ["reason"],
+)

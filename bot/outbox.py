@@ -44,6 +44,7 @@ is logged and counted (`outsource_outbox_unverifiable_total`).
 
 from __future__ import annotations
 
+import fcntl
 import heapq
 import itertools
 import logging
@@ -53,12 +54,15 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 from socket import gaierror
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -72,7 +76,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from bot import metrics
-from bot.slack import ClientFactory
+from bot.slack import ClientFactory, Directory, LookupDeferred
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import forget_events_before, insert_ignore
@@ -97,6 +101,7 @@ FAILED = "failed"
 IN_FLIGHT = (CLAIMED, SENDING, UNSURE)
 
 # Priorities: lower goes first when the budget must choose.
+PRIORITY_REPLY = 0  # an answer to a person (never budgeted)
 PRIORITY_OVERDUE = 10
 PRIORITY_DUE = 20
 PRIORITY_CHECKIN = 30
@@ -122,6 +127,12 @@ UNVERIFIABLE_ERRORS = frozenset(
 )
 
 
+# Operations: what the Slack call of a row is.
+POST = "post"  # chat.postMessage (a channel, or a user id for a DM)
+UPDATE = "update"  # chat.update of a message posted earlier
+EPHEMERAL = "ephemeral"  # chat.postEphemeral: seen by one person, never kept in history
+
+
 def enqueue(
     session: Session,
     *,
@@ -130,8 +141,9 @@ def enqueue(
     channel_id: str,
     kind: str,
     now: datetime,
-    text: str,
+    text: str | None = None,
     blocks: list[dict[str, Any]] | None = None,
+    render: dict[str, Any] | None = None,
     thread_ts: str | None = None,
     not_before: datetime | None = None,
     vendor_id: int | None = None,
@@ -140,13 +152,31 @@ def enqueue(
     summary: str | None = None,
     extra: dict[str, Any] | None = None,
     state: str = PENDING,
+    op: str = POST,
+    target: dict[str, Any] | None = None,
+    user_id: str | None = None,
 ) -> bool:
-    """Write a post to deliver. Returns False when that dedupe key exists already (a no-op).
+    """Write a Slack call to make after this transaction commits. Returns False when that
+    dedupe key exists already (a no-op).
 
+    What it says is either given (`text`, `blocks`, `summary`) or, better, named by `render`
+    (`{"kind": …, data}`): rendered from the database when delivered (`bot.posts`).
     `summary` is the one-line form used when this post is bundled with others.
-    `budgeted` posts count against the vendor channel's daily noise budget (DMs don't).
+    `budgeted` posts count against the vendor channel's daily noise budget (DMs and answers to
+    a person don't). `op` UPDATE needs `target`: `{"ts": …}` or `{"of": <dedupe key of the
+    post>}`; EPHEMERAL needs `user_id`.
     """
-    payload: dict[str, Any] = {"text": text}
+    if text is None and render is None and state == PENDING:
+        raise ValueError("an outbox row needs text or a render reference")
+    payload: dict[str, Any] = {"text": text or ""}
+    if render is not None:
+        payload["render"] = render
+    if op != POST:
+        payload["op"] = op
+    if target is not None:
+        payload["target"] = target
+    if user_id is not None:
+        payload["user"] = user_id
     if blocks:
         payload["blocks"] = blocks
     if thread_ts:
@@ -163,13 +193,125 @@ def enqueue(
         "kind": kind,
         "priority": priority,
         "payload": payload,
-        "budgeted": budgeted,
+        "budgeted": budgeted and op == POST,
         "state": state,
         "attempts": 0,
         "not_before": not_before or now,
         "created_at": now,
     }
-    return insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
+    inserted = insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
+    if inserted and state == PENDING and (not_before is None or not_before <= now):
+        # Delivered right after the commit by the request or job that wrote it
+        # (bot/unit_of_work.py); the sweep takes whatever is left.
+        session.info.setdefault(DUE_CHANNELS, set()).add(channel_id)
+    return inserted
+
+
+DUE_CHANNELS = "outbox_due_channels"
+
+
+def reply(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    key: str,
+    now: datetime,
+    kind: str = "reply",
+    render: dict[str, Any] | None = None,
+    text: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    vendor_id: int | None = None,
+) -> bool:
+    """A post in answer to a person's command or click: never held by quiet hours, a pause or
+    the noise budget, delivered right after the commit."""
+    return enqueue(
+        session,
+        team_id=team_id,
+        dedupe_key=key,
+        channel_id=channel_id,
+        kind=kind,
+        now=now,
+        render=render,
+        text=text,
+        blocks=blocks,
+        thread_ts=thread_ts,
+        vendor_id=vendor_id,
+        priority=PRIORITY_REPLY,
+        budgeted=False,
+    )
+
+
+def update_message(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    now: datetime,
+    render: dict[str, Any] | None = None,
+    text: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    ts: str | None = None,
+    of: str | None = None,
+    kind: str = "update",
+    vendor_id: int | None = None,
+) -> bool:
+    """chat.update of a message, after the commit: the one at `ts`, or the one the outbox row
+    with dedupe key `of` posted (skipped while that post has not gone out: it will show the
+    current state anyway). `channel_id` is where the message is (for a post made to a user
+    id, that user id). Rendered when delivered, so the message shows the latest state."""
+    if (ts is None) == (of is None):
+        raise ValueError("update_message needs exactly one of ts and of")
+    target = {"ts": ts} if ts is not None else {"of": of}
+    return enqueue(
+        session,
+        team_id=team_id,
+        dedupe_key=f"update:{channel_id}:{ts or of}:{uuid.uuid4().hex[:12]}",
+        channel_id=channel_id,
+        kind=kind,
+        now=now,
+        render=render,
+        text=text,
+        blocks=blocks,
+        vendor_id=vendor_id,
+        priority=PRIORITY_REPLY,
+        budgeted=False,
+        op=UPDATE,
+        target=target,
+    )
+
+
+def ephemeral(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    now: datetime,
+    text: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    render: dict[str, Any] | None = None,
+    thread_ts: str | None = None,
+    kind: str = "ephemeral",
+) -> bool:
+    """chat.postEphemeral to one person, after the commit."""
+    return enqueue(
+        session,
+        team_id=team_id,
+        dedupe_key=f"ephemeral:{channel_id}:{user_id}:{uuid.uuid4().hex[:16]}",
+        channel_id=channel_id,
+        kind=kind,
+        now=now,
+        text=text,
+        blocks=blocks,
+        render=render,
+        thread_ts=thread_ts,
+        priority=PRIORITY_REPLY,
+        budgeted=False,
+        op=EPHEMERAL,
+        user_id=user_id,
+    )
 
 
 def record_skipped(
@@ -195,6 +337,18 @@ def record_skipped(
         vendor_id=vendor_id,
         state=SKIPPED,
     )
+
+
+# Definite answers that no retry changes: the row fails at once (a post keeps its own back-off,
+# since a channel may be unarchived or the bot invited again).
+FINAL_ERRORS = {
+    UPDATE: frozenset(
+        {"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"}
+    ),
+    EPHEMERAL: frozenset(
+        {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
+    ),
+}
 
 
 class DeliveryPolicy(Protocol):
@@ -262,7 +416,14 @@ class Owner:
     PostgreSQL: a session-level advisory lock `(LOCK_SPACE, key)` held on a dedicated
     connection for the life of the process; the live owners are the granted locks in
     `pg_locks`. The lock goes when the process dies (the server sees the socket close).
-    SQLite: one delivering process (the worker lock file), so only `self` is alive.
+    SQLite: a lock file per owner beside the database (`<db>.owners/<key>`), held with
+    `flock` for the life of the process; an owner whose file can be locked by someone else is
+    dead. Any number of processes on one machine may deliver from one SQLite file: their
+    claims are serialized by another file lock (`claiming`).
+
+    Within a process several delivery passes may run at once (the sweep, and the deliveries
+    that follow requests): `active` holds the attempts this process has in hand, so that a
+    pass never takes another pass's attempt of the same owner for a crash's leftover.
     """
 
     LOCK_SPACE = 7461627
@@ -272,9 +433,12 @@ class Owner:
         self.is_postgres = db.engine.dialect.name == "postgresql"
         self._lock = threading.Lock()
         self._conn: Connection | None = None
-        # One delivery pass at a time per process and database: while a pass holds it, rows
-        # this owner left claimed/sending are leftovers of an earlier, failed pass.
-        self.pass_lock = threading.Lock()
+        self._file: IO[str] | None = None
+        self._dir = _sqlite_side_path(db, ".owners")
+        self._claim_path = _sqlite_side_path(db, ".claim.lock")
+        self._claim_lock = threading.Lock()
+        self._active: set[str] = set()
+        self._active_lock = threading.Lock()
         self.key = self._new_key()
 
     def _new_key(self) -> str:
@@ -288,6 +452,11 @@ class Owner:
             )
             conn.commit()
             self._conn = conn
+        elif self._dir is not None:
+            self._dir.mkdir(exist_ok=True)
+            handle = open(self._dir / str(key), "a+")  # noqa: SIM115 - held while we live
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            self._file = handle
         return str(key)
 
     def ensure_alive(self) -> str:
@@ -311,17 +480,70 @@ class Owner:
             return self.key
 
     def live_owners(self, session: Session) -> set[str]:
-        if not self.is_postgres:
-            return {self.key}
-        rows = session.execute(
-            text(
-                "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND classid = :space AND objsubid = 2 "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            ),
-            {"space": self.LOCK_SPACE},
-        ).all()
-        return {str(int(r[0])) for r in rows} | {self.key}
+        if self.is_postgres:
+            rows = session.execute(
+                text(
+                    "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND classid = :space AND objsubid = 2 AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"space": self.LOCK_SPACE},
+            ).all()
+            return {str(int(r[0])) for r in rows} | {self.key}
+        live = {self.key}
+        if self._dir is None or not self._dir.is_dir():
+            return live
+        for path in self._dir.iterdir():
+            if path.name == self.key:
+                continue
+            try:
+                with open(path, "a+") as probe:
+                    fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    path.unlink(missing_ok=True)  # its process is gone
+            except BlockingIOError:
+                live.add(path.name)
+            except OSError:  # pragma: no cover - removed meanwhile
+                continue
+        return live
+
+    # -- attempts in hand ---------------------------------------------------------------------
+
+    def take(self, attempt_ids: Iterable[str]) -> None:
+        with self._active_lock:
+            self._active.update(attempt_ids)
+
+    def drop(self, attempt_ids: Iterable[str]) -> None:
+        with self._active_lock:
+            self._active.difference_update(attempt_ids)
+
+    def in_hand(self, attempt_id: str | None) -> bool:
+        with self._active_lock:
+            return attempt_id in self._active
+
+    @contextmanager
+    def claiming(self) -> Iterator[None]:
+        """One claim at a time in this process and, on SQLite, across processes too (PostgreSQL
+        claims coordinate with advisory locks and SKIP LOCKED instead)."""
+        with self._claim_lock:
+            if self._claim_path is None:
+                yield
+                return
+            with open(self._claim_path, "a+") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _sqlite_side_path(db: Database, suffix: str) -> Path | None:
+    """A path beside a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    if not db.is_sqlite:
+        return None
+    name = db.engine.url.database
+    if not name or name == ":memory:" or name.startswith("file::memory:"):
+        return None
+    return Path(name + suffix)
 
 
 _owners: dict[tuple[int, str], Owner] = {}
@@ -383,12 +605,45 @@ def retry_after_seconds(exc: SlackApiError) -> float:
 
 
 @dataclass
+class Rendered:
+    """What one row says, as rendered for this attempt (bot.posts.Message's fields)."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    summary: str | None = None
+    unfurl: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Rendered:
+        return cls(
+            text=str(payload.get("text") or ""),
+            blocks=payload.get("blocks"),
+            summary=payload.get("summary"),
+        )
+
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"text": self.text}
+        if self.blocks:
+            kwargs["blocks"] = self.blocks
+        if not self.unfurl:
+            kwargs["unfurl_links"] = False
+            kwargs["unfurl_media"] = False
+        return kwargs
+
+
+@dataclass
 class _Post:
     channel_id: str
     team_id: str
     rows: list[OutboxMessage]
     attempt_id: str = ""
     rate_limited: int = 0
+    messages: list[Rendered] = field(default_factory=list)
+    op: str = POST
+    # UPDATE: the message to edit; EPHEMERAL: the person who sees it.
+    target_channel: str | None = None
+    target_ts: str | None = None
+    user_id: str | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -403,7 +658,9 @@ class _Outcome:
 
 class Outbox:
     """Delivers due outbox rows. One instance per process is enough (it remembers when each
-    channel was last posted to); `deliver_due` may be called from any thread."""
+    channel was last posted to); `deliver_due` may be called from any thread, several passes
+    at once (each channel is handled by one pass at a time: a channel with a call in flight is
+    not claimed again until that call is settled)."""
 
     def __init__(
         self,
@@ -417,6 +674,7 @@ class Outbox:
         grace_seconds: float = 30.0,
         max_wait_seconds: float = 60.0,
         wall_clock: Callable[[], float] = time.time,
+        runtime: Any = None,
     ) -> None:
         """`pace_seconds`: minimum spacing of posts to one channel (0 in tests).
         `concurrency`: Slack calls in flight at once, each to a different channel (1 keeps the
@@ -424,7 +682,8 @@ class Outbox:
         `grace_seconds`: wall-clock time after an interrupted attempt before it is reconciled
         (longer than the HTTP timeout, so a request still in flight has landed).
         `max_wait_seconds`: longest 429 Retry-After waited for within one pass; longer ones
-        put the rows back with a later `not_before`."""
+        put the rows back with a later `not_before`.
+        `runtime`: what renderers read with (bot.posts); rows that carry their text need none."""
         self.db = db
         self.client_factory = client_factory
         self.policy: DeliveryPolicy = policy or NoLimits()
@@ -434,6 +693,7 @@ class Outbox:
         self.grace_seconds = grace_seconds
         self.max_wait_seconds = max_wait_seconds
         self.wall_clock = wall_clock
+        self.runtime = runtime
         self._next_slot: dict[str, float] = {}
         self._slots_lock = threading.Lock()
         self._clients: dict[tuple[str | None, str], WebClient] = {}
@@ -448,13 +708,26 @@ class Outbox:
 
     # -- the pass -----------------------------------------------------------------------------
 
-    def deliver_due(self, now: datetime, *, max_batches: int = 10_000) -> DeliveryReport:
-        """Deliver everything due at `now` (the sweep's instant); returns what happened."""
+    def deliver_due(
+        self,
+        now: datetime,
+        *,
+        channels: Iterable[str] | None = None,
+        max_batches: int = 10_000,
+    ) -> DeliveryReport:
+        """Deliver everything due at `now` (the sweep's instant); returns what happened.
+
+        `channels`: only these channels' rows — what a request or job just wrote, delivered
+        right after its commit. A full pass (no `channels`) also settles interrupted attempts
+        and forgets old event ids."""
         report = DeliveryReport()
-        with self.owner.pass_lock:
+        only = sorted(set(channels)) if channels is not None else None
+        if only is not None and not only:
+            return report
+        if only is None:
             self.housekeeping(now)
             self.reconcile(now, report)
-            self._deliver(now, report, max_batches)
+        self._deliver(now, report, max_batches, only)
         return report
 
     def housekeeping(self, now: datetime) -> int:
@@ -464,10 +737,12 @@ class Outbox:
 
     # -- claiming -----------------------------------------------------------------------------
 
-    def _claim_query(self, now: datetime) -> Any:
+    def _claim_query(self, now: datetime, channels: list[str] | None) -> Any:
         """The ids of the next batch (unlocked): spread over channels, bundles kept whole."""
         m = OutboxMessage
         due = and_(m.state == PENDING, m.not_before <= now)
+        if channels is not None:
+            due = and_(due, m.channel_id.in_(channels))
         busy = select(m.channel_id).where(m.state.in_(IN_FLIGHT))
         # Spread a batch over channels: a channel's budgeted rows (one bundle) rank 1, its other
         # rows 1, 2, 3 … so a batch takes the next post of many channels, not 500 of one; oldest
@@ -487,7 +762,9 @@ class Outbox:
             .limit(self.batch_size)
         )
 
-    def _claimable_rows(self, session: Session, now: datetime) -> tuple[list[OutboxMessage], bool]:
+    def _claimable_rows(
+        self, session: Session, now: datetime, channels: list[str] | None
+    ) -> tuple[list[OutboxMessage], bool]:
         """The rows of this batch, locked for this transaction, and whether channels another
         worker was claiming at that instant were left out. A channel's due bundle is always
         taken whole, even where the batch limit cut it: two halves would be two posts.
@@ -495,27 +772,28 @@ class Outbox:
         PostgreSQL with several workers: each channel is claimed under a transaction-scoped
         advisory lock, taken before any row lock. Without it two workers could each lock part
         of a channel's bundle (FOR UPDATE SKIP LOCKED takes whatever is free), or both miss
-        that the other has just made the channel busy."""
+        that the other has just made the channel busy. SQLite: claims are serialized by the
+        owner's claim lock."""
         m = OutboxMessage
         due = and_(m.state == PENDING, m.not_before <= now)
         candidates = session.execute(
-            select(m.id, m.channel_id, m.budgeted).where(m.id.in_(self._claim_query(now)))
+            select(m.id, m.channel_id, m.budgeted).where(m.id.in_(self._claim_query(now, channels)))
         ).all()
-        channels = sorted({c for _, c, _ in candidates})
+        found = sorted({c for _, c, _ in candidates})
         postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres and channels:
+        if postgres and found:
             ours = set(
                 session.scalars(
                     text(
                         "SELECT c FROM unnest(CAST(:channels AS text[])) AS c "
                         "WHERE pg_try_advisory_xact_lock(:space, hashtext(c))"
                     ),
-                    {"channels": channels, "space": CHANNEL_LOCK_SPACE},
+                    {"channels": found, "space": CHANNEL_LOCK_SPACE},
                 )
             )
         else:
-            ours = set(channels)  # SQLite: the only delivering process
-        contended = len(ours) < len(channels)
+            ours = set(found)
+        contended = len(ours) < len(found)
         if not ours:
             return [], contended
         ids = [i for i, c, _ in candidates if c in ours]
@@ -536,13 +814,38 @@ class Outbox:
             query = query.with_for_update(skip_locked=True)
         return list(session.scalars(query)), contended
 
-    def _claim_and_plan(self, now: datetime, report: DeliveryReport) -> tuple[list[_Post], bool]:
-        """Claim a batch of due rows and plan its posts. Returns the posts and whether another
-        claim is worth making at once: the batch handled rows (posted, or held back by the
-        noise policy), or it left out channels another worker was claiming at that instant."""
+    def _claim_and_plan(
+        self, now: datetime, report: DeliveryReport, channels: list[str] | None = None
+    ) -> tuple[list[_Post], bool]:
+        """Claim a batch of due rows, render them and plan their posts. Returns the posts and
+        whether another claim is worth making at once: the batch handled rows (posted, held
+        back by the noise policy, dropped), or it left out channels another worker was claiming
+        at that instant. Renderers that need a Slack read the directory has not cached make
+        the claim run again after the read (never a Slack call inside the transaction)."""
+        directory = getattr(self.runtime, "directory", None)
+        for _ in range(5):
+            with Directory.deferring() as missed:
+                try:
+                    with self.owner.claiming():
+                        return self._claim_once(now, report, channels)
+                except LookupDeferred:
+                    if not missed or directory is None:
+                        raise
+            directory.fetch(missed)
+        return self._claim_once_locked(now, report, channels)
+
+    def _claim_once_locked(
+        self, now: datetime, report: DeliveryReport, channels: list[str] | None
+    ) -> tuple[list[_Post], bool]:
+        with self.owner.claiming():
+            return self._claim_once(now, report, channels)
+
+    def _claim_once(
+        self, now: datetime, report: DeliveryReport, channels: list[str] | None
+    ) -> tuple[list[_Post], bool]:
         owner = self.owner.key
         with self.db.transaction() as session:
-            claimable, contended = self._claimable_rows(session, now)
+            claimable, contended = self._claimable_rows(session, now, channels)
             rows = [r for r in claimable if r.state == PENDING and r.not_before <= now]
             if not rows:
                 return [], contended
@@ -551,7 +854,8 @@ class Outbox:
                 by_channel[row.channel_id].append(row)
             posts: list[_Post] = []
             for channel_id, channel_rows in by_channel.items():
-                posts.extend(self._plan_channel(session, channel_id, channel_rows, now, report))
+                planned = self._plan_channel(session, channel_id, channel_rows, now, report)
+                posts.extend(self._render(session, planned, now, report))
             claimed_at = self._wall()
             for post in posts:
                 post.attempt_id = f"{owner}.{uuid.uuid4().hex[:20]}"
@@ -560,6 +864,14 @@ class Outbox:
                     row.attempt_id = post.attempt_id
                     row.claimed_at = claimed_at
                     row.attempts += 1
+            # In hand before the claim commits: a concurrent reconcile never takes them for a
+            # crash's leftovers.
+            self.owner.take(p.attempt_id for p in posts)
+            try:
+                session.flush()
+            except BaseException:
+                self.owner.drop(p.attempt_id for p in posts)
+                raise
             return posts, True
 
     def _plan_channel(
@@ -602,9 +914,106 @@ class Outbox:
             candidates = candidates[:remaining]
         return posts + candidates
 
+    def _render(
+        self, session: Session, posts: list[_Post], now: datetime, report: DeliveryReport
+    ) -> list[_Post]:
+        """What each post says now. A row whose message no longer applies is dropped
+        (`skipped`); an update whose message was never posted, or is still on its way, waits
+        or is dropped; several updates of one message collapse into the newest."""
+        from bot import posts as renderers
+
+        kept: list[_Post] = []
+        updated: dict[tuple[str, str], _Post] = {}
+        for post in posts:
+            rows: list[OutboxMessage] = []
+            for row in post.rows:
+                payload = row.payload or {}
+                ref = payload.get("render")
+                if ref is None:
+                    message: Rendered | None = Rendered.from_payload(payload)
+                else:
+                    try:
+                        made = renderers.render(
+                            ref,
+                            renderers.RenderContext(
+                                session=session,
+                                runtime=self.runtime,
+                                now=now,
+                                channel_id=row.channel_id,
+                                team_id=row.team_id,
+                            ),
+                        )
+                    except LookupDeferred:
+                        raise
+                    except Exception as exc:
+                        # A renderer's bug must not block the channel: the row fails, alone.
+                        log.exception("outbox: could not render row %s (%s)", row.id, row.kind)
+                        row.state, row.last_error = FAILED, f"render: {exc!r}"[:500]
+                        report.error("render")
+                        continue
+                    message = (
+                        None
+                        if made is None
+                        else Rendered(made.text, made.blocks, made.summary, made.unfurl)
+                    )
+                if message is None:
+                    row.state, row.last_error = SKIPPED, "no longer applies when delivered"
+                    continue
+                rows.append(row)
+                post.messages.append(message)
+            if not rows:
+                continue
+            post.rows = rows
+            first = payload = rows[0].payload or {}
+            post.op = str(first.get("op") or POST)
+            if post.op == EPHEMERAL:
+                post.user_id = first.get("user")
+            elif post.op == UPDATE:
+                if not self._resolve_target(session, post, rows[0], now):
+                    continue
+                key = (str(post.target_channel), str(post.target_ts))
+                older = updated.get(key)
+                if older is not None:
+                    for row in older.rows:
+                        row.state, row.last_error = SKIPPED, "a newer update of the message"
+                    kept.remove(older)
+                updated[key] = post
+            kept.append(post)
+        return kept
+
+    def _resolve_target(
+        self, session: Session, post: _Post, row: OutboxMessage, now: datetime
+    ) -> bool:
+        """Where an update goes. False when it is not sent in this pass."""
+        target = (row.payload or {}).get("target") or {}
+        if target.get("ts"):
+            post.target_channel, post.target_ts = row.channel_id, str(target["ts"])
+            return True
+        posted = session.execute(
+            select(
+                OutboxMessage.state, OutboxMessage.message_ts, OutboxMessage.posted_channel
+            ).where(OutboxMessage.dedupe_key == str(target.get("of") or ""))
+        ).first()
+        if posted is not None and posted.state == SENT and posted.message_ts:
+            post.target_channel = posted.posted_channel or row.channel_id
+            post.target_ts = posted.message_ts
+            return True
+        if posted is not None and posted.state in IN_FLIGHT:
+            row.not_before = now + timedelta(seconds=1)  # after the post has landed
+            return False
+        # Never posted, or still waiting to be: when it goes out it shows the current state.
+        row.state, row.last_error = SKIPPED, "the message it updates was not posted (yet)"
+        return False
+
     # -- sending ------------------------------------------------------------------------------
 
-    def _deliver(self, now: datetime, report: DeliveryReport, max_batches: int) -> None:
+    def _deliver(
+        self,
+        now: datetime,
+        report: DeliveryReport,
+        max_batches: int,
+        channels: list[str] | None = None,
+    ) -> None:
         """Post to many channels at once: at most `concurrency` calls in flight, one per
         channel, each channel paced to `pace_seconds` between posts and held back for a 429's
         Retry-After. Claims are pipelined: more rows are claimed whenever few posts are left
@@ -618,11 +1027,12 @@ class Outbox:
         batches = 0
         more = True  # the last claim found rows, or a channel of ours was freed since
 
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox") as pool:
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
+        try:
             while True:
                 if more and waiting < max(self.batch_size // 2, 1) and batches < max_batches:
                     self.owner.ensure_alive()
-                    posts, more = self._claim_and_plan(now, report)
+                    posts, more = self._claim_and_plan(now, report, channels)
                     batches += 1
                     for post in posts:
                         queues[post.channel_id].append(post)
@@ -664,12 +1074,14 @@ class Outbox:
                             waiting -= len(rest)
                             for each in [post, *rest]:
                                 self._release(each, later, "ratelimited", report)
+                                self.owner.drop([each.attempt_id])
                             more = True
                             continue
                         queues[channel_id].appendleft(post)
                         waiting += 1
                         next_at = finished + wait_for
                     else:
+                        self.owner.drop([post.attempt_id])
                         next_at = started + self.pace_seconds
                     self._set_slot(channel_id, next_at)
                     if queues.get(channel_id):
@@ -678,6 +1090,11 @@ class Outbox:
                         queues.pop(channel_id, None)
                         active.discard(channel_id)
                         more = True  # its next rows may be claimed now
+        finally:
+            pool.shutdown(wait=True)
+            # Posts claimed but never handed to Slack (a database error in a later claim):
+            # no longer in hand, so the next pass releases them.
+            self.owner.drop(p.attempt_id for q in queues.values() for p in q)
 
     def _slot(self, channel_id: str) -> float:
         with self._slots_lock:
@@ -712,29 +1129,27 @@ class Outbox:
         if not self._move(post, CLAIMED, SENDING, claimed_at=self._wall()):
             log.warning("outbox attempt %s was taken back before sending", post.attempt_id)
             return _Outcome("done")
-        kwargs = build_post_kwargs(post.rows, attempt_id=post.attempt_id)
         try:
-            resp = client.chat_postMessage(channel=post.channel_id, **kwargs)
+            resp = self._call(client, post)
         except SlackApiError as exc:
             return self._failed(post, exc, now, report)
         except Exception as exc:
             if _never_sent(exc):
                 self._back_off(post, now, repr(exc), report, from_state=SENDING)
                 return _Outcome("done")
-            # Timeout, reset: Slack may have accepted it. Reconciled after the grace period.
-            log.warning("outbox post %s ended ambiguously: %r", post.attempt_id, exc)
-            self._move(post, SENDING, UNSURE, last_error=repr(exc)[:500])
-            report.add(unsure=len(post.rows))
-            metrics.DELIVERY_ERRORS.labels(error="ambiguous").inc()
-            return _Outcome("done")
+            return self._ambiguous(post, repr(exc), now, report, answered=False)
+        ts = resp.get("ts") or resp.get("message_ts")
+        channel = resp.get("channel") or post.channel_id
         if not self._move(
             post,
             SENDING,
             SENT,
             sent_at=now,
-            message_ts=resp.get("ts"),
+            message_ts=ts,
+            posted_channel=channel,
             bundled_into=post.rows[0].id if len(post.rows) > 1 else None,
             last_error=None,
+            on_done=partial(_record_sent, post.rows, str(channel), str(ts or "")),
         ):
             log.error("outbox attempt %s was posted but taken over meanwhile", post.attempt_id)
         report.add(posted=1, rows_sent=len(post.rows))
@@ -742,6 +1157,52 @@ class Outbox:
         for row in post.rows:
             metrics.DELIVERIES.labels(kind=row.kind).inc()
         return _Outcome("sent")
+
+    def _call(self, client: WebClient, post: _Post) -> Any:
+        if post.op == UPDATE:
+            message = post.messages[0].as_kwargs()
+            message.pop("unfurl_links", None)
+            message.pop("unfurl_media", None)
+            return client.chat_update(
+                channel=str(post.target_channel), ts=str(post.target_ts), **message
+            )
+        if post.op == EPHEMERAL:
+            kwargs = post.messages[0].as_kwargs()
+            thread = (post.rows[0].payload or {}).get("thread_ts")
+            if thread:
+                kwargs["thread_ts"] = thread
+            return client.chat_postEphemeral(
+                channel=post.channel_id, user=str(post.user_id), **kwargs
+            )
+        kwargs = build_post_kwargs(post, attempt_id=post.attempt_id)
+        return client.chat_postMessage(channel=post.channel_id, **kwargs)
+
+    def _ambiguous(
+        self, post: _Post, error: str, now: datetime, report: DeliveryReport, *, answered: bool
+    ) -> _Outcome:
+        """The call ended without a clear answer (timeout, reset, 5xx): Slack may have done it.
+        `answered`: Slack did answer (a 5xx), so nothing is still on its way and the channel's
+        history can be read at once instead of after the grace period."""
+        metrics.DELIVERY_ERRORS.labels(error="ambiguous").inc()
+        if post.op == UPDATE:
+            # Editing a message again to the same content is harmless: simply try again.
+            self._back_off(post, now, error, report, from_state=SENDING)
+            return _Outcome("done")
+        if post.op == EPHEMERAL:
+            # Not in any history, so it cannot be checked; once is better than twice.
+            log.warning("outbox ephemeral %s may not have been shown: %s", post.attempt_id, error)
+            self._move(post, SENDING, FAILED, last_error=f"unsure: {error}"[:500])
+            return _Outcome("done")
+        # A post: reconciled through its metadata after the grace period, never resent blindly.
+        log.warning("outbox post %s ended ambiguously: %s", post.attempt_id, error)
+        self._move(post, SENDING, UNSURE, last_error=error[:500])
+        report.add(unsure=len(post.rows))
+        if answered:
+            thread = (post.rows[0].payload or {}).get("thread_ts")
+            stale = [_Stale(r.id, post.attempt_id, UNSURE, self._wall()) for r in post.rows]
+            settled = self._settle(post.team_id, post.channel_id, thread, stale, now, report)
+            report.add(reconciled=settled)
+        return _Outcome("done")
 
     def _failed(
         self, post: _Post, exc: SlackApiError, now: datetime, report: DeliveryReport
@@ -756,15 +1217,16 @@ class Outbox:
             self._move(post, SENDING, CLAIMED)  # not posted: sent again in this pass
             return _Outcome("rate_limited", retry_after_seconds(exc))
         if status >= 500:
-            log.warning("outbox post %s: Slack said %s; will reconcile", post.attempt_id, status)
-            self._move(post, SENDING, UNSURE, last_error=error)
-            report.add(unsure=len(post.rows))
-            return _Outcome("done")
+            return self._ambiguous(post, f"Slack said {status}", now, report, answered=True)
         if error in AUTH_ERRORS:
             self._forget_client(post.team_id)
             self._release(post, now + MAX_BACKOFF, error, report, from_state=SENDING)
             return _Outcome("done")
-        log.warning("outbox post to %s failed (%s); will retry", post.channel_id, error)
+        if error in FINAL_ERRORS.get(post.op, frozenset()):
+            log.warning("outbox %s to %s: %s; not retried", post.op, post.channel_id, error)
+            self._move(post, SENDING, FAILED, last_error=error[:500])
+            return _Outcome("done")
+        log.warning("outbox %s to %s failed (%s); will retry", post.op, post.channel_id, error)
         self._back_off(post, now, error, report, from_state=SENDING)
         return _Outcome("done")
 
@@ -804,8 +1266,17 @@ class Outbox:
         ):
             report.add(retried=len(post.rows))
 
-    def _move(self, post: _Post, from_state: str, to_state: str, **values: Any) -> bool:
-        """Compare-and-set the post's rows from `from_state` under our attempt id."""
+    def _move(
+        self,
+        post: _Post,
+        from_state: str,
+        to_state: str,
+        *,
+        on_done: Callable[[Session], None] | None = None,
+        **values: Any,
+    ) -> bool:
+        """Compare-and-set the post's rows from `from_state` under our attempt id; `on_done`
+        runs in the same transaction when the rows moved."""
         with self.db.transaction() as session:
             result = session.execute(
                 update(OutboxMessage)
@@ -817,7 +1288,10 @@ class Outbox:
                 .values(state=to_state, **values)
                 .execution_options(synchronize_session=False)
             )
-            return int(getattr(result, "rowcount", 0) or 0) == len(post.ids)
+            moved = int(getattr(result, "rowcount", 0) or 0) == len(post.ids)
+            if moved and on_done is not None:
+                on_done(session)
+            return moved
 
     def _delivery_client(self, team_id: str) -> WebClient | None:
         base = self.client_factory(team_id)
@@ -846,19 +1320,22 @@ class Outbox:
 
     def reconcile(self, now: datetime, report: DeliveryReport | None = None) -> int:
         """Settle rows left behind by a dead owner, an earlier failed pass of this process or
-        an ambiguous call. Call it while holding `owner.pass_lock`. Returns rows settled."""
+        an ambiguous call. Returns rows settled."""
         report = report or DeliveryReport()
         grace_cutoff = self._wall() - timedelta(seconds=self.grace_seconds)
         groups: dict[tuple[str, str, str | None], list[_Stale]] = defaultdict(list)
         released = 0
         with self.db.transaction() as session:
-            # Our own key counts as dead: no pass of ours is running but the caller's.
-            live = self.owner.live_owners(session) - {self.owner.key}
+            live = self.owner.live_owners(session)
             query = select(OutboxMessage).where(OutboxMessage.state.in_(IN_FLIGHT))
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             for row in session.scalars(query):
-                owner_alive = _owner_of(row.attempt_id) in live
+                owner = _owner_of(row.attempt_id)
+                # Our own attempts are alive only while a pass of ours has them in hand.
+                owner_alive = owner in live and (
+                    owner != self.owner.key or self.owner.in_hand(row.attempt_id)
+                )
                 if row.state == CLAIMED:
                     if not owner_alive:  # never reached Slack
                         row.state, row.attempt_id = PENDING, None
@@ -868,6 +1345,13 @@ class Outbox:
                     continue  # in flight right now
                 if row.claimed_at is not None and row.claimed_at > grace_cutoff:
                     continue  # a request may still be landing; look next pass
+                op = (row.payload or {}).get("op") or POST
+                if op != POST:
+                    # An edit may simply be made again; an ephemeral is in no history to check.
+                    row.state = PENDING if op == UPDATE else FAILED
+                    row.attempt_id = None if op == UPDATE else row.attempt_id
+                    released += 1
+                    continue
                 thread = (row.payload or {}).get("thread_ts")
                 groups[(row.team_id, row.channel_id, thread)].append(
                     _Stale(
@@ -945,7 +1429,13 @@ class Outbox:
                         .values(**values)
                         .execution_options(synchronize_session=False)
                     )
-                    settled += int(getattr(result, "rowcount", 0) or 0)
+                    moved = int(getattr(result, "rowcount", 0) or 0)
+                    settled += moved
+                    if ts and moved:
+                        rows = list(
+                            session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+                        )
+                        _record_sent(rows, channel_id, ts, session)
             if ts:
                 log.info("outbox: attempt %s had been posted (ts %s); marked sent", attempt_id, ts)
         return settled
@@ -957,6 +1447,16 @@ class _Stale:
     attempt_id: str
     state: str
     since: datetime
+
+
+def _record_sent(rows: Sequence[OutboxMessage], channel_id: str, ts: str, session: Session) -> None:
+    """Let each sent row's capability record where its message is (bot.posts.on_sent)."""
+    from bot import posts
+
+    for row in rows:
+        ref = (row.payload or {}).get("render")
+        if ref is not None and (row.payload or {}).get("op", POST) == POST:
+            posts.sent(session, ref, channel_id, ts)
 
 
 def outbox_depth_and_age(session: Session, now: datetime) -> tuple[int, float]:
@@ -1014,26 +1514,28 @@ def find_posted(
     return found
 
 
-def build_post_kwargs(rows: Sequence[OutboxMessage], *, attempt_id: str) -> dict[str, Any]:
+def build_post_kwargs(post: _Post, *, attempt_id: str) -> dict[str, Any]:
     """The chat.postMessage arguments for one row, or a bundle of several."""
     metadata = {
         "event_type": METADATA_EVENT_TYPE,
-        "event_payload": {"attempt_id": attempt_id, "keys": ",".join(r.dedupe_key for r in rows)},
+        "event_payload": {
+            "attempt_id": attempt_id,
+            "keys": ",".join(r.dedupe_key for r in post.rows),
+        },
     }
-    if len(rows) == 1:
-        payload = rows[0].payload
-        kwargs: dict[str, Any] = {"text": payload["text"], "metadata": metadata}
-        if payload.get("blocks"):
-            kwargs["blocks"] = payload["blocks"]
-        if payload.get("thread_ts"):
-            kwargs["thread_ts"] = payload["thread_ts"]
+    if len(post.rows) == 1:
+        kwargs = post.messages[0].as_kwargs()
+        kwargs["metadata"] = metadata
+        thread = (post.rows[0].payload or {}).get("thread_ts")
+        if thread:
+            kwargs["thread_ts"] = thread
         return kwargs
-    return {**bundle_message(rows), "metadata": metadata}
+    return {**bundle_message(post.messages), "metadata": metadata}
 
 
-def bundle_message(rows: Iterable[OutboxMessage]) -> dict[str, Any]:
-    rows = list(rows)
-    lines = [r.payload.get("summary") or r.payload["text"] for r in rows]
+def bundle_message(messages: Iterable[Rendered]) -> dict[str, Any]:
+    rows = list(messages)
+    lines = [r.summary or r.text for r in rows]
     header = f"{len(rows)} updates"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{header}*"}}
@@ -1042,8 +1544,8 @@ def bundle_message(rows: Iterable[OutboxMessage]) -> dict[str, Any]:
     # that does not fit still appears, as its one-line summary — nothing is dropped.
     rest: list[str] = []
     for row, line in zip(rows, lines, strict=True):
-        row_blocks = row.payload.get("blocks") or [
-            {"type": "section", "text": {"type": "mrkdwn", "text": row.payload["text"]}}
+        row_blocks = row.blocks or [
+            {"type": "section", "text": {"type": "mrkdwn", "text": row.text}}
         ]
         # Keep room for the compact list of the items that follow.
         if not rest and len(blocks) + len(row_blocks) + 2 <= MAX_BLOCKS - 1:
@@ -1068,4 +1570,4 @@ def bundle_message(rows: Iterable[OutboxMessage]) -> dict[str, Any]:
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)[:3000]}}
         )
     text = header + ":\n" + "\n".join(f"• {line}" for line in lines)
-    return {"text": text[:3900], "blocks": blocks}
+    return {"text": text[:3900], "blocks": blocks, "unfurl_links": False, "unfurl_media": False}

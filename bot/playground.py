@@ -25,7 +25,7 @@ from bot.fakeslack.cast import PEOPLE, SHARED_CHANNEL, populate
 from bot.fakeslack.render import ButtonRef
 from bot.fakeslack.signing import message_event
 from bot.outbox import Outbox
-from bot.runtime import InlineExecutor, build_runtime
+from bot.runtime import build_runtime
 from bot.services.noise import NoisePolicy
 from bot.sweep import run_sweep
 from bot.timeparse import parse_duration
@@ -99,9 +99,14 @@ class Playground:
         db = Database(self.settings.database_url)
         db.upgrade()
         self.runtime = build_runtime(self.settings, clock=self.clock, db=db)
-        self.runtime.listener_executor = InlineExecutor()  # background work, in order
+        # What a request writes for Slack is printed before the next prompt, in order.
+        self.runtime.inline_delivery = True
         self.runtime.extras["outbox"] = Outbox(
-            db, self.runtime.client_factory, policy=NoisePolicy(), pace_seconds=0
+            db,
+            self.runtime.client_factory,
+            policy=NoisePolicy(),
+            pace_seconds=0,
+            runtime=self.runtime,
         )
         self.web = build_web_app(self.runtime)
         self.user = PEOPLE["dana"]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, FixedClock, SystemClock
 from bot.config import Settings
 from bot.slack import ClientFactory, Directory, make_client
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.courier import Courier
 
 T = TypeVar("T")
 
@@ -40,12 +45,39 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     # Where Bolt runs lazy listeners (slow work after the ack); None: Bolt's thread pool.
     listener_executor: Executor | None = None
+    # Deliver after each commit on the committing thread (tests, the playground) instead of
+    # on the courier's threads.
+    inline_delivery: bool = False
+    _courier: Courier | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.client_factory)
 
     def client(self, team_id: str) -> WebClient | None:
         return self.client_factory(team_id)
+
+    @property
+    def courier(self) -> Courier:
+        """Delivers what a unit of work wrote, right after its commit (bot/courier.py)."""
+        if self._courier is None:
+            from bot.courier import Courier
+
+            self._courier = Courier(self, inline=self.inline_delivery)
+        return self._courier
+
+    def at(self, instant: datetime) -> Runtime:
+        """This runtime with its clock stopped at `instant`: a request timed by the time Slack
+        gave its event, click or message (shares everything else)."""
+        self.courier  # noqa: B018 - made once, on the process's runtime, and shared by the copy
+        timed = copy.copy(self)
+        timed.clock = FixedClock(instant)
+        return timed
+
+    def close(self) -> None:
+        """On the way out: let deliveries in progress finish (briefly), release the database."""
+        if self._courier is not None:
+            self._courier.close()
+        self.db.dispose()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Runtime:
         # Bolt deep-copies a request's context for its lazy listeners: the process's runtime

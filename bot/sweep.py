@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from bot import metrics
 from bot.modules import import_modules
 from bot.outbox import DeliveryReport, Outbox
 from bot.runtime import Runtime
+from bot.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,13 @@ def make_outbox(runtime: Runtime) -> Outbox:
     outbox = runtime.extras.get("outbox")
     if isinstance(outbox, Outbox):
         return outbox
-    return Outbox(runtime.db, runtime.client_factory, policy=NoisePolicy())
+    outbox = Outbox(runtime.db, runtime.client_factory, policy=NoisePolicy(), runtime=runtime)
+    runtime.extras["outbox"] = outbox  # one per process: it remembers each channel's pace
+    return outbox
+
+
+def _run_step(step: SweepStep, ctx: SweepContext, session: Session) -> int:
+    return step(session, ctx)
 
 
 def run_sweep(runtime: Runtime, *, at: datetime | None = None, deliver: bool = True) -> SweepReport:
@@ -81,8 +89,9 @@ def run_sweep(runtime: Runtime, *, at: datetime | None = None, deliver: bool = T
     report = SweepReport(at=now)
     ctx = SweepContext(runtime=runtime, now=now)
     for name, step in load_steps():
-        with runtime.db.transaction() as session:
-            report.enqueued[name] = step(session, ctx)
+        # Each step is a unit of work of its own (Slack reads made outside its transaction,
+        # one more run after a dead connection); delivery follows all of them at once.
+        report.enqueued[name] = run_unit(runtime, partial(_run_step, step, ctx), deliver=False)
     if deliver:
         report.delivery = make_outbox(runtime).deliver_due(now)
     report.seconds = time.perf_counter() - started

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -12,6 +14,16 @@ from bot import metrics
 from bot.logs import library_logger
 from bot.runtime import Runtime
 from bot.slack import make_client
+from bot.unit_of_work import (
+    AFTER_ROLLBACK,
+    Attempts,
+    database_error,
+    deferral,
+    deliver_after_commit,
+    run_actions,
+)
+from handlers.errors import FAILED_WITH, first_input, json_response
+from handlers.middleware import claim_request_key
 
 log = logging.getLogger(__name__)
 
@@ -26,39 +38,158 @@ def request_type(body: dict[str, Any]) -> str:
 
 
 class OutsourceApp(App):
-    """A Bolt App whose every request runs inside one database transaction.
+    """A Bolt App whose every request is one unit of work (bot/unit_of_work.py).
 
     Bolt runs global middleware and then the listener (with process_before_response=True the
     listener runs before the HTTP response), so the unit of work wraps `dispatch` itself:
-    committed when the request succeeded, rolled back when a listener failed.
+
+    * the request's transaction is committed when it succeeded, rolled back when it failed;
+    * a listener makes no Slack call: its posts are outbox rows, delivered right after the
+      commit off this thread, its views.open and response_url messages run after the commit
+      (or, for an error message, after the rollback) — so the answer to Slack never waits on
+      Slack, and nothing is said about work that was rolled back;
+    * Slack reads missed in the directory's cache, and a database connection found dead
+      before the commit, run the request again from its body (nothing was committed or sent);
+    * a Slack retry, a duplicate event, a second identical click or submission has no second
+      effect: its key is stored in the same transaction (`REQUEST_KEY`, handlers/middleware.py);
+    * the request is timed by the time Slack gave it (`event_ts`, `action_ts`) where Slack
+      gives one, so a retried or replayed event counts when it happened.
     """
 
     runtime: Runtime
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
-        session = self.runtime.db.sessionmaker()
-        req.context["session"] = session
-        req.context["runtime"] = self.runtime
-        req.context["request_body"] = req.body  # for authorize (handlers/oauth.py)
         kind = request_type(req.body)
         status = "500"
+        pristine = copy.deepcopy(req.body)
+        attempts = Attempts(self.runtime)
         try:
-            resp = super().dispatch(req)
-            status = str(resp.status)
-            if req.context.get("failed") or resp.status >= 500:
-                session.rollback()
-            else:
-                session.commit()
-            return resp
-        except Exception:
-            session.rollback()
-            raise
+            while True:
+                resp, again = self._dispatch_once(req, attempts)
+                if not again:
+                    status = str(resp.status)
+                    return resp
+                req = _fresh_request(req, pristine)
         finally:
-            session.close()
             elapsed = time.perf_counter() - started
             metrics.ACK_LATENCY.labels(type=kind.split(":")[0]).observe(elapsed)
             metrics.REQUESTS.labels(type=kind, status=status).inc()
+
+    def _dispatch_once(self, req: BoltRequest, attempts: Attempts) -> tuple[BoltResponse, bool]:
+        """One run of the request. Returns the response and whether to run it again."""
+        runtime = timed_runtime(self.runtime, req.body)
+        with deferral(attempts) as missed:
+            session = runtime.db.sessionmaker()
+            req.context["session"] = session
+            req.context["runtime"] = runtime
+            req.context["request_body"] = req.body  # for authorize (handlers/oauth.py)
+            committing = False
+            error: BaseException | None = None
+            try:
+                resp = super().dispatch(req)
+                error = req.context.get(FAILED_WITH)
+                if missed or req.context.get("failed") or resp.status >= 500:
+                    session.rollback()
+                elif not claim_request_key(session, req.context, runtime.clock.now()):
+                    # The same event, click or submission was handled meanwhile by another
+                    # worker: this run's work is dropped.
+                    session.rollback()
+                    metrics.DUPLICATE_EVENTS.inc()
+                    resp = duplicate_response(req.body)
+                else:
+                    committing = True
+                    session.commit()
+            except Exception as exc:  # a commit that failed; Bolt itself catches the rest
+                session.rollback()
+                error = exc
+                resp = BoltResponse(status=500, body="")
+            info = dict(session.info)
+            session.close()
+        if missed and attempts.after_lookups(missed):
+            return resp, True
+        if error is not None and attempts.after_error(error, committing=committing):
+            return resp, True
+        if committing and error is None:
+            deliver_after_commit(self.runtime, info)
+            return resp, False
+        run_actions(self.runtime, info.get(AFTER_ROLLBACK))
+        if error is not None and database_error(error) is not None:
+            return unavailable_response(req, error), False
+        return resp, False
+
+
+def timed_runtime(runtime: Runtime, body: dict[str, Any]) -> Runtime:
+    """The runtime whose clock says when Slack says the request happened (an event's or a
+    click's own time), or the runtime itself where Slack gives no time or an implausible one
+    (in the future, or older than Slack ever retries)."""
+    raw = slack_time(body)
+    if raw is None:
+        return runtime
+    try:
+        at = datetime.fromtimestamp(float(raw), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return runtime
+    now = runtime.clock.now()
+    if at > now or now - at > MAX_EVENT_AGE:
+        return runtime
+    return runtime.at(at)
+
+
+MAX_EVENT_AGE = timedelta(hours=6)
+
+
+def slack_time(body: dict[str, Any]) -> Any:
+    """`event_ts`/`ts` of an event, `action_ts` of a click or shortcut, else None."""
+    if body.get("type") == "event_callback":
+        event = body.get("event")
+        if isinstance(event, dict):
+            return event.get("event_ts") or event.get("ts")
+        return None
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        return actions[0].get("action_ts")
+    return body.get("action_ts")
+
+
+def _fresh_request(req: BoltRequest, pristine: dict[str, Any]) -> BoltRequest:
+    """The same Slack request, as it arrived, for one more run."""
+    from slack_bolt.context import BoltContext
+    from slack_bolt.request.internals import build_context
+
+    body: Any = req.raw_body if req.mode == "http" else copy.deepcopy(pristine)
+    fresh = BoltRequest(body=body, query=req.query, headers=req.headers, mode=req.mode)
+    if fresh.body != pristine:  # the edge's reading of the body (see slack_wsgi)
+        fresh.body = copy.deepcopy(pristine)
+        fresh.context = build_context(BoltContext(), fresh.body)
+    return fresh
+
+
+def duplicate_response(body: dict[str, Any]) -> BoltResponse:
+    """What a second delivery of something already handled gets: nothing more happens."""
+    return BoltResponse(status=200, body="")
+
+
+def unavailable_response(req: BoltRequest, error: BaseException) -> BoltResponse:
+    """The database is down, busy or read-only: say so, plainly, within Slack's 3 seconds.
+    Events get 503 so that Slack delivers them again later."""
+    message = str(database_error(error) or error)
+    body = req.body
+    if body.get("type") == "event_callback":
+        return BoltResponse(status=503, body="")
+    if body.get("command"):
+        return json_response({"response_type": "ephemeral", "text": message})
+    if body.get("type") == "view_submission":
+        return json_response({"response_action": "errors", "errors": first_input(body, message)})
+    respond = req.context.respond
+    if respond is not None:
+        _respond = respond
+
+        def tell() -> None:
+            _respond(text=message, response_type="ephemeral", replace_original=False)
+
+        req.context["runtime"].courier.run(tell)
+    return BoltResponse(status=200, body="")
 
 
 def create_app(runtime: Runtime) -> OutsourceApp:
@@ -75,8 +206,6 @@ def create_app(runtime: Runtime) -> OutsourceApp:
         # No request body, token or response_url in any log line (bot/logs.py).
         "logger": library_logger(),
     }
-    if runtime.listener_executor is not None:
-        kwargs["listener_executor"] = runtime.listener_executor
     if settings.oauth_enabled:
         from handlers.oauth import oauth_kwargs
 

@@ -16,7 +16,7 @@ from bot.commands import CheckinEvery, CheckinNow, CheckinOff
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import checkins as service
-from handlers.routing import CommandRequest, Reply, subcommand
+from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
 
 def register(app: App) -> None:
@@ -91,7 +91,7 @@ def on_update_button(
         value=kit.decode(action.get("value")),
         message_ts=message_ts,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=form.view)
+    open_modal(session, client, body["trigger_id"], form.view)
 
 
 def on_update_submitted(

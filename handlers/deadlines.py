@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.actors import Actor
 from bot.blocks import deadlines as views
 from bot.blocks import kit
@@ -26,7 +26,6 @@ from bot.commands import (
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import deadlines as service
-from bot.slack import RATE_LIMITED, rate_limited
 from handlers.routing import CommandRequest, Reply, subcommand
 from storage.models import INTERNAL, VENDOR, Deadline
 
@@ -64,18 +63,23 @@ def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
         parent_number=cmd.parent_number,
     )
     text, blocks = views.added_reply(added)
-    # Both sides see the new deadline in the channel (and the vendor can acknowledge it now).
-    note = views.announcement(
-        added.deadline, added.vendor, tz=added.vendor_tz, actor_user_id=req.actor.user_id
+    # Both sides see the new deadline in the channel (and the vendor can acknowledge it now):
+    # posted after the commit, by the outbox.
+    vendor = added.vendor
+    outbox.reply(
+        req.session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=f"announce:deadline:{added.deadline.id}",
+        kind="deadline_added",
+        now=req.runtime.clock.now(),
+        render={
+            "kind": "deadline.announcement",
+            "deadline": added.deadline.id,
+            "actor": req.actor.user_id,
+        },
+        vendor_id=vendor.id,
     )
-    try:
-        req.client.chat_postMessage(channel=added.vendor.channel_id, **note)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        log.warning("could not announce deadline in %s: %s", added.vendor.channel_id, error)
-        extra = f"(I couldn't post it in the channel: `{error}`; reminders will still try.)"
-        text = f"{text}\n{extra}"
-        blocks = [*blocks, kit.context(extra)]
     return Reply(text=text, blocks=blocks)
 
 
@@ -142,17 +146,18 @@ def change(cmd: ChangeRequestCmd, req: CommandRequest) -> Reply:
 
 
 def _post_change(req: CommandRequest, view: service.ChangeView) -> None:
-    """The change request message is the direct answer to the command: posted here, and its
-    ts kept so the approvals can update it in place."""
-    channel = view.vendor.channel_id
-    try:
-        resp = req.client.chat_postMessage(channel=channel, **views.change_message(view))
-    except SlackApiError as exc:
-        if rate_limited(exc):
-            raise UserError(RATE_LIMITED) from exc
-        raise UserError(NOT_IN_CHANNEL.format(error=exc.response.get("error"))) from exc
-    service.set_change_message(
-        req.session, change_id=view.change.id, channel_id=channel, ts=str(resp["ts"])
+    """The change request message is the direct answer to the command: written to the outbox
+    with the change, posted right after the commit (its approvals update it in place)."""
+    cr, vendor = view.change, view.vendor
+    outbox.reply(
+        req.session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=service.change_post_key(cr.id),
+        kind="change_request",
+        now=req.runtime.clock.now(),
+        render={"kind": "change.request", "change": cr.id},
+        vendor_id=vendor.id,
     )
 
 
@@ -175,17 +180,26 @@ def _int(value: Any) -> int:
 
 
 def _update_reminder(
-    client: WebClient, runtime: Runtime, body: dict[str, Any], deadline: Deadline
+    session: Session, runtime: Runtime, body: dict[str, Any], deadline: Deadline
 ) -> None:
+    """The clicked reminder shows the deadline's new state (after the commit)."""
     message = body.get("message")
     channel, _, _ = _clicked(body)
     if not message or not message.get("ts") or not channel:
         return
-    blocks = views.refresh_reminder_blocks(
-        list(message.get("blocks") or []), deadline, service.deadline_zone(runtime, deadline.vendor)
-    )
-    client.chat_update(
-        channel=channel, ts=message["ts"], text=message.get("text") or "", blocks=blocks
+    outbox.update_message(
+        session,
+        team_id=deadline.vendor.team_id,
+        channel_id=channel,
+        ts=str(message["ts"]),
+        now=runtime.clock.now(),
+        kind="deadline_refresh",
+        render={
+            "kind": "deadline.refresh",
+            "deadline": deadline.id,
+            "text": message.get("text") or "",
+            "blocks": list(message.get("blocks") or []),
+        },
     )
 
 
@@ -202,7 +216,7 @@ def on_acknowledge(
     deadline = service.acknowledge(
         session, runtime=runtime, actor=actor, deadline_id=_int(value.get("d")), channel_id=channel
     )
-    _update_reminder(client, runtime, body, deadline)
+    _update_reminder(session, runtime, body, deadline)
 
 
 def on_mark_done(
@@ -218,7 +232,7 @@ def on_mark_done(
     deadline = service.complete(
         session, runtime=runtime, actor=actor, channel_id=channel, deadline_id=_int(value.get("d"))
     )
-    _update_reminder(client, runtime, body, deadline)
+    _update_reminder(session, runtime, body, deadline)
 
 
 DECISIONS = {
@@ -248,8 +262,16 @@ def on_change_decision(
         channel_id=channel,
         side=side,
         approve=approve,
+        message_ts=(body.get("message") or {}).get("ts")
+        or (body.get("container") or {}).get("message_ts"),
     )
     cr = view.change
-    ts = cr.message_ts or (body.get("message") or {}).get("ts")
-    if ts:
-        client.chat_update(channel=cr.channel_id or channel, ts=ts, **views.change_message(view))
+    outbox.update_message(
+        session,
+        team_id=view.vendor.team_id,
+        channel_id=cr.channel_id or channel,
+        of=service.change_post_key(cr.id),
+        now=runtime.clock.now(),
+        kind="change_request",
+        render={"kind": "change.request", "change": cr.id},
+    )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy.orm import Session
 
-from bot import metrics
 from bot.actors import Actor
 from bot.blocks.ids import is_internal_only
 from bot.runtime import Runtime
@@ -30,23 +32,57 @@ def register(app: App) -> None:
     app.middleware(guard_internal_only)
 
 
+REQUEST_KEY = "request_key"
+
+
 def skip_duplicate_events(
     body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
 ) -> BoltResponse | None:
-    """Slack retries (X-Slack-Retry-Num) keep the event_id: the second delivery does nothing.
-
-    The id is written in the request's own transaction, so a handler that fails rolls it back
-    and Slack's retry gets a real second chance.
-    """
-    if body.get("type") == "event_callback" and body.get("event_id"):
-        runtime: Runtime = context["runtime"]
+    """Slack retries (X-Slack-Retry-Num) keep the event_id; a form submitted twice, or the same
+    click delivered twice, is the same request too. Its key is stored in the request's own
+    transaction, at its end (OutsourceApp.dispatch → `claim_request_key`): the second delivery
+    finds it taken and its work is dropped, and a request whose work failed leaves no key, so
+    Slack's retry gets a real second chance."""
+    key = request_key(body)
+    if key is not None:
         team = installing_team(context) or body.get("team_id") or "-"
-        if not claim_event(
-            context["session"], team_id=team, event_id=body["event_id"], at=runtime.clock.now()
-        ):
-            metrics.DUPLICATE_EVENTS.inc()
-            return BoltResponse(status=200, body="")
+        context[REQUEST_KEY] = (str(team), key)
     return next()
+
+
+def request_key(body: dict[str, Any]) -> str | None:
+    """What makes a request the same request: an event's id; a submission's view and values;
+    a click's user, button and time."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        event_id = body.get("event_id")
+        return str(event_id) if event_id else None
+    if kind == "view_submission":
+        view = body.get("view") or {}
+        values = (view.get("state") or {}).get("values") or {}
+        return "view:" + _digest([view.get("id"), values])
+    user = (body.get("user") or {}).get("id")
+    if kind == "block_actions":
+        action = (body.get("actions") or [{}])[0]
+        if action.get("action_ts"):
+            parts = [user, action.get("action_id"), action.get("value"), action["action_ts"]]
+            return "action:" + _digest(parts)
+    if kind in ("message_action", "shortcut") and body.get("action_ts"):
+        return "shortcut:" + _digest([user, body.get("callback_id"), body["action_ts"]])
+    return None
+
+
+def _digest(parts: Any) -> str:
+    raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def claim_request_key(session: Session, context: BoltContext, at: datetime) -> bool:
+    """Store the request's key (see `skip_duplicate_events`); False when it was there already."""
+    key = context.get(REQUEST_KEY)
+    if key is None:
+        return True
+    return claim_event(session, team_id=key[0], event_id=key[1], at=at)
 
 
 def installing_team(context: BoltContext) -> str | None:
@@ -122,8 +158,13 @@ def guard_internal_only(
         if any(is_internal_only(a) for a in action_ids):
             respond = context.respond
             if respond is not None:
-                respond(
-                    text=EXTERNAL_ACTION_REFUSAL, response_type="ephemeral", replace_original=False
+                runtime: Runtime = context["runtime"]
+                runtime.courier.run(
+                    lambda: respond(
+                        text=EXTERNAL_ACTION_REFUSAL,
+                        response_type="ephemeral",
+                        replace_original=False,
+                    )
                 )
             return BoltResponse(status=200, body="")
     return next()

@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import access, export, offboarding, overview
 from handlers.middleware import installing_team
-from handlers.routing import CommandRequest, Reply, subcommand
+from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def on_home_status(
         session, runtime=runtime, actor=actor, vendor_id=_vendor_id(body), now=runtime.clock.now()
     )
     viewer = overview.resolve_viewer(runtime, team_id=actor.team_id, user_id=actor.user_id)
-    client.views_open(trigger_id=body["trigger_id"], view=views.status_modal(health, viewer.tz))
+    open_modal(session, client, body["trigger_id"], views.status_modal(health, viewer.tz))
 
 
 def on_home_export(

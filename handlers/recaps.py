@@ -17,22 +17,22 @@ from bot.commands import RecapOpen
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import recaps as service
-from handlers.background import after_ack, hand_over
-from handlers.routing import CommandRequest, Reply, subcommand
+from bot.unit_of_work import after_commit, run_unit
+from handlers.background import hand_over
+from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 from storage.models import INTERNAL, VENDOR
 
 
 def register(app: App) -> None:
     app.view(Callback.RECAP_MODAL.value)(on_submit)
     # A transcript file may take longer to download than Slack waits for an answer: those
-    # clicks are answered at once and the recap is made after the ack (handlers/background.py).
-    app.shortcut(Callback.RECAP_FROM_MESSAGE.value)(
-        ack=on_shortcut, lazy=[after_ack(recap_from_transcript_message)]
-    )
+    # clicks are answered at once and the recap is made after the commit
+    # (handlers/background.py).
+    app.shortcut(Callback.RECAP_FROM_MESSAGE.value)(on_shortcut)
     app.action(Action.RECAP_CONFIRM_INTERNAL.value)(on_confirm)
     app.action(Action.RECAP_CONFIRM_VENDOR.value)(on_confirm)
     app.action(Action.RECAP_EDIT.value)(on_edit)
-    app.action(Action.RECAP_MAKE.value)(ack=on_make, lazy=[after_ack(make_from_transcript)])
+    app.action(Action.RECAP_MAKE.value)(on_make)
 
 
 @subcommand(RecapOpen)
@@ -40,7 +40,7 @@ def open_recap(cmd: RecapOpen, req: CommandRequest) -> Reply | None:
     form = service.open_form(
         req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
     )
-    req.client.views_open(trigger_id=req.trigger_id, view=views.recap_modal(form))
+    open_modal(req.session, req.client, req.trigger_id, views.recap_modal(form))
     return None
 
 
@@ -100,21 +100,29 @@ def on_shortcut(
     name = service.transcript_in(message)
     if name is not None:
         service.check_may_record(session, runtime=runtime, actor=actor, channel_id=channel_id)
-        respond(text=reading(name), response_type="ephemeral", replace_original=False)
-        hand_over(context)  # to recap_from_transcript_message
+        _tell(session, respond, reading(name))
+        hand_over(context, body, recap_from_transcript_message)
         return
     service.recap_from_message(
         session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
     )
 
 
-def recap_from_transcript_message(
-    session: Session, runtime: Runtime, actor: Actor, body: dict[str, Any]
-) -> None:
+def recap_from_transcript_message(runtime: Runtime, actor: Actor, body: dict[str, Any]) -> None:
     message = body.get("message") or {}
     channel_id = str((body.get("channel") or {}).get("id") or "")
-    service.recap_from_message(
-        session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
+    run_unit(
+        runtime,
+        lambda session: service.recap_from_message(
+            session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
+        ),
+    )
+
+
+def _tell(session: Session, respond: Respond, text: str) -> None:
+    """An ephemeral note to the person who clicked, after the commit."""
+    after_commit(
+        session, lambda: respond(text=text, response_type="ephemeral", replace_original=False)
     )
 
 
@@ -154,7 +162,7 @@ def on_edit(
     form = service.edit_form(
         session, runtime=runtime, actor=actor, recap_id=_button_value(body).get("recap")
     )
-    client.views_open(trigger_id=body.get("trigger_id"), view=views.recap_modal(form))
+    open_modal(session, client, body.get("trigger_id"), views.recap_modal(form))
 
 
 def on_make(
@@ -171,15 +179,19 @@ def on_make(
     value = _button_value(body)
     name = service.transcript_to_read(session, runtime=runtime, actor=actor, value=value)
     if name is not None:
-        respond(text=reading(name), response_type="ephemeral", replace_original=False)
-        hand_over(context)  # to make_from_transcript
+        _tell(session, respond, reading(name))
+        hand_over(context, body, make_from_transcript)
         return
     result = service.make_recap(session, runtime=runtime, actor=actor, value=value)
     if result.form is not None:
-        client.views_open(trigger_id=body.get("trigger_id"), view=views.recap_modal(result.form))
+        open_modal(session, client, body.get("trigger_id"), views.recap_modal(result.form))
 
 
-def make_from_transcript(
-    session: Session, runtime: Runtime, actor: Actor, body: dict[str, Any]
-) -> None:
-    service.make_recap_from_file(session, runtime=runtime, actor=actor, value=_button_value(body))
+def make_from_transcript(runtime: Runtime, actor: Actor, body: dict[str, Any]) -> None:
+    value = _button_value(body)
+    run_unit(
+        runtime,
+        lambda session: service.make_recap_from_file(
+            session, runtime=runtime, actor=actor, value=value
+        ),
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.actors import Actor
 from bot.blocks import kit
 from bot.runtime import Runtime
+from bot.unit_of_work import after_commit
 
 
 @dataclass
@@ -63,3 +64,11 @@ def subcommand(*command_types: type) -> Callable[[SubcommandHandler], Subcommand
         return func
 
     return decorator
+
+
+def open_modal(
+    session: Session, client: WebClient, trigger_id: str | None, view: dict[str, Any]
+) -> None:
+    """views.open once the request's reads are committed (a trigger id lasts 3 seconds; the
+    request answers within milliseconds, and the modal opens right after)."""
+    after_commit(session, lambda: client.views_open(trigger_id=trigger_id, view=view))

@@ -18,7 +18,7 @@ from bot.commands import ContactSet, ContactsShow, VendorAdd, VendorList, Vendor
 from bot.errors import UserError
 from bot.services import vendors
 from handlers.middleware import installing_team
-from handlers.routing import CommandRequest, Reply, subcommand
+from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def open_register_modal(
         actor=context["actor"],
         channel_id=(body.get("channel") or {}).get("id", ""),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=views.register_modal(defaults))
+    open_modal(context["session"], client, body["trigger_id"], views.register_modal(defaults))
 
 
 def submit_register_modal(
@@ -138,7 +138,7 @@ def open_pick_modal(
         side=str(value.get("s") or ""),
         role=str(value.get("r") or ""),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=views.pick_contact_modal(ctx))
+    open_modal(context["session"], client, body["trigger_id"], views.pick_contact_modal(ctx))
 
 
 def submit_pick_modal(

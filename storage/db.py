@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -25,7 +27,12 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        # A write waits at most this long for another writer: a request fails fast with "busy,
+        # nothing was changed" instead of hanging past Slack's 3-second answer budget. (No
+        # transaction holds the write lock across a Slack call, so waits are short.)
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
+        )
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -35,17 +42,83 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cur.close()
 
         return engine
     # No ping on every checkout: it is a round trip per Slack request (a tenth of a message
     # event's cost). Connections are renewed every 10 minutes instead, and when one turns out
-    # dead (PostgreSQL restarted) SQLAlchemy invalidates the whole pool: that one request fails
-    # and rolls back (Slack retries events; a command answers "nothing was changed").
+    # dead (PostgreSQL restarted) SQLAlchemy invalidates the whole pool and the unit of work is
+    # run once more on a fresh connection (`is_disconnect`, bot/unit_of_work.py).
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 600)
-    return create_engine(url, **kwargs)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    # A server that does not answer fails the request within seconds, not minutes; a row lock
+    # held elsewhere fails it as "busy" rather than past Slack's answer budget.
+    connect_args.setdefault("connect_timeout", int(CONNECT_TIMEOUT_SECONDS))
+    connect_args.setdefault("options", f"-c lock_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+BUSY_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """The database connection turned out dead (a restart, a failover): SQLAlchemy has
+    invalidated the pool, and the work may be run once more on a fresh connection."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached, or is busy or read-only: nothing was changed."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, OperationalError) or _is_read_only(error)
+
+
+def is_busy(error: BaseException) -> bool:
+    """Another writer held the database (SQLite's lock, a PostgreSQL row lock) too long."""
+    message = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, DBAPIError) and (
+        "database is locked" in message
+        or "lock timeout" in message
+        or "canceling statement due to lock timeout" in message
+    )
+
+
+def _is_read_only(error: BaseException) -> bool:
+    message = str(getattr(error, "orig", error)).lower()
+    return "readonly" in message or "read-only" in message or "read only" in message
+
+
+# --------------------------------------------------------------------------- open transactions
+
+_open = threading.local()
+
+
+def transaction_open() -> bool:
+    """Whether this thread has a database transaction open (any session of ours).
+
+    The rule it serves: no Slack call while a transaction is open, so a slow Slack never
+    holds a lock and a post never reports what was rolled back (bot/slack.py checks it)."""
+    return bool(getattr(_open, "count", 0))
+
+
+def _opened(session: Session, transaction: SessionTransaction, connection: Any) -> None:
+    if transaction.parent is None and not getattr(transaction, "_ob_counted", False):
+        transaction._ob_counted = True  # type: ignore[attr-defined]
+        _open.count = getattr(_open, "count", 0) + 1
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and getattr(transaction, "_ob_counted", False):
+        transaction._ob_counted = False  # type: ignore[attr-defined]
+        _open.count = max(getattr(_open, "count", 0) - 1, 0)
 
 
 class UnitOfWork(Session):
@@ -55,6 +128,10 @@ class UnitOfWork(Session):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> None:
         return None
+
+
+event.listen(UnitOfWork, "after_begin", _opened)
+event.listen(UnitOfWork, "after_transaction_end", _ended)
 
 
 class Database:
@@ -116,14 +193,33 @@ def upgrade(
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Several processes may start at once (gunicorn workers, workers): one migrates.
-                conn.execute(text("SELECT pg_advisory_xact_lock(7461626)"))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-            for metadata in extra_metadata:
-                metadata.create_all(conn)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters tables by copying them; foreign keys are checked after, not
+                # during (the pragma only takes effect outside a transaction).
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        # Several processes may start at once (gunicorn workers, workers): one
+                        # migrates, the others wait for it however long it takes.
+                        conn.execute(text("SET LOCAL lock_timeout = 0"))
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7461626)"))
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    for metadata in extra_metadata:
+                        metadata.create_all(conn)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                        if broken is not None:
+                            raise RuntimeError(f"migration broke a foreign key: {tuple(broken)}")
+            finally:
+                if sqlite:
+                    conn.rollback()  # after a failed migration: leave no transaction behind
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
     finally:
         if own_engine:
             engine.dispose()  # closes SQLite connections, so WAL is checkpointed into the file

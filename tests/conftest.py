@@ -14,11 +14,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.fakeslack import FakeSlack
+from bot.slack import install_transaction_guard
 from storage.db import normalize_url, upgrade
 from storage.models import Base
 from tests.harness import Harness, populate
 
 pytest_plugins = ["tests.slack_fake.plugin"]
+
+# The rule the code keeps: no Slack Web API call while a database transaction is open.
+# In the tests a call that breaks it fails loudly.
+install_transaction_guard(strict=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ WSGI app, and a signed-request sender. Tests speak Slack's shapes to it (`comman
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +34,7 @@ from bot.fakeslack.cast import (
 )
 from bot.fakeslack.signing import Response, message_event
 from bot.outbox import Outbox
-from bot.runtime import InlineExecutor, Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.services.noise import NoisePolicy
 from bot.sweep import SweepReport, run_sweep
 from bot.web import WebApp, build_web_app
@@ -72,10 +71,12 @@ class Harness:
         db_url: str,
         *,
         start: datetime = DEFAULT_START,
-        listener_executor: Executor | None = None,
+        inline_delivery: bool = True,
     ) -> None:
         self.fake = fake
         self.clock = ManualClock(start)
+        # Slack stamps messages and clicks with its own time: the fake uses the test's clock.
+        fake.workspace.clock = self.clock
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
@@ -85,11 +86,15 @@ class Harness:
         )
         self.db = Database(db_url)
         self.runtime: Runtime = build_runtime(self.settings, clock=self.clock, db=self.db)
-        # Bolt's lazy listeners (work after the ack) finish before a request returns, unless a
-        # test passes a real pool to see the ack come first.
-        self.runtime.listener_executor = listener_executor or InlineExecutor()
+        # What a request writes for Slack is delivered before the request returns, unless a
+        # test wants the real courier threads (to see the answer come first).
+        self.runtime.inline_delivery = inline_delivery
         self.outbox = Outbox(
-            self.db, self.runtime.client_factory, policy=NoisePolicy(), pace_seconds=0
+            self.db,
+            self.runtime.client_factory,
+            policy=NoisePolicy(),
+            pace_seconds=0,
+            runtime=self.runtime,
         )
         self.runtime.extras["outbox"] = self.outbox
         self.web: WebApp = build_web_app(self.runtime)
@@ -251,8 +256,12 @@ class Harness:
                     )
             return v.id
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait for the courier's background work (with `inline_delivery=False`)."""
+        self.runtime.courier.wait(timeout)
+
     def close(self) -> None:
-        self.db.dispose()
+        self.runtime.close()
 
 
 def _instant(at: datetime | str) -> datetime:

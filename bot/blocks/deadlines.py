@@ -70,6 +70,11 @@ def _step_phrase(step: ReminderStep) -> str:
     return f"overdue by {_days(step.days)}"
 
 
+def days_from_due(due_at: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Local calendar days from the due day to today: −1 tomorrow, 0 today, 2 two days late."""
+    return (now.astimezone(tz).date() - due_at.astimezone(tz).date()).days
+
+
 def reminder_message(
     deadline: Deadline,
     vendor: Vendor,
@@ -78,17 +83,35 @@ def reminder_message(
     tz: ZoneInfo,
     owner_user_id: str | None,
     next_at: datetime | None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A reminder in the vendor channel: text, blocks and the one-line bundle summary."""
+    """A reminder in the vendor channel: text, blocks and the one-line bundle summary.
+
+    `now`: when it is delivered. What it says is true then — a reminder held by quiet hours or
+    a pause until the due day says "due today", not "1 day to go"."""
     due = format_local(deadline.due_at, tz)
-    icon = "⚠️" if step.overdue else "🔔" if step.days == 0 else "⏰"
+    phrase = _step_phrase(step)
+    overdue, due_now = step.overdue, step.days == 0
+    if now is not None:
+        days = days_from_due(deadline.due_at, now, tz)
+        overdue = now > deadline.due_at and days > 0
+        due_now = not overdue and now >= deadline.due_at
+        if overdue:
+            phrase = f"overdue by {_days(days)}"
+        elif due_now:
+            phrase = "due now"
+        elif days == 0:
+            phrase = f"due today at {deadline.due_at.astimezone(tz):%H:%M}"
+        else:
+            phrase = f"{_days(-days)} to go"
+    icon = "⚠️" if overdue else "🔔" if due_now else "⏰"
     mention = f"<@{owner_user_id}> " if owner_user_id else ""
-    if step.overdue:
-        line = f"{_title(deadline)} is *{_step_phrase(step)}* — it was due {due}."
-    elif step.days == 0:
+    if overdue:
+        line = f"{_title(deadline)} is *{phrase}* — it was due {due}."
+    elif due_now:
         line = f"{_title(deadline)} is *due now* ({due})."
     else:
-        line = f"{_title(deadline)} is due *{due}* — {_step_phrase(step)}."
+        line = f"{_title(deadline)} is due *{due}* — {phrase}."
     text = f"{icon} {mention}{line}"
     times = f"Times in {vendor.tz or 'UTC'}"
     if next_at is not None:
@@ -100,8 +123,8 @@ def reminder_message(
     ]
     # The context line is part of this reminder too: give it this deadline's block id.
     blocks[1]["block_id"] = _block_id(deadline, step.name, "times")
-    summary = f"{icon} #{deadline.number} {deadline.title} — {_step_phrase(step)} ({due})"
-    plain = f"{icon} {mention}{_plain_title(deadline)} — {_step_phrase(step)}, due {due}"
+    summary = f"{icon} #{deadline.number} {one_line(deadline.title)} — {phrase} ({due})"
+    plain = f"{icon} {mention}{_plain_title(deadline)} — {phrase}, due {due}"
     return {"text": plain, "blocks": blocks, "summary": summary}
 
 
@@ -181,28 +204,44 @@ def announcement(
     return {"text": plain, "blocks": blocks}
 
 
-def overdue_dm(
-    deadline: Deadline,
-    vendor: Vendor,
-    step: ReminderStep,
-    *,
-    tz: ZoneInfo,
-    owner_user_id: str | None,
-) -> dict[str, Any]:
-    """Escalation to the internal primary contact when a deadline is overdue."""
-    due = format_local(deadline.due_at, tz)
-    text = (
-        f"⚠️ {_title(deadline)} ({kit.escape(vendor.name)}, <#{vendor.channel_id}>) is "
-        f"*{_step_phrase(step)}* — it was due {due}. Owner: {_who(owner_user_id)}. "
-        "It is not marked done yet."
-    )
-    plain = f"⚠️ {_plain_title(deadline)} ({vendor.name}) is {_step_phrase(step)} — due {due}"
-    hint = kit.context(
-        "Mark it done with `/outsource deadline done "
-        f"{deadline.number}` in <#{vendor.channel_id}>, or agree a new date with "
-        f'`/outsource deadline move {deadline.number} &lt;when&gt; reason "…"`.'
-    )
-    return {"text": plain, "blocks": [kit.section(text), hint]}
+def escalation_dm(
+    items: list[tuple[Deadline, Vendor, ZoneInfo, int, str | None]],
+) -> tuple[str, list[Block]]:
+    """The day's one DM to an internal contact about overdue deadlines:
+    (deadline, vendor, its zone, days overdue, owner) each."""
+    lines: list[str] = []
+    plain: list[str] = []
+    for deadline, vendor, tz, days, owner in items[:40]:
+        due = format_local(deadline.due_at, tz)
+        lines.append(
+            f"• {_title(deadline)} ({kit.escape(vendor.name)}, <#{vendor.channel_id}>) is "
+            f"*overdue by {_days(days)}* — it was due {due}. Owner: {_who(owner)}."
+        )
+        plain.append(f"{_plain_title(deadline)} ({one_line(vendor.name)}) overdue by {_days(days)}")
+    if len(items) == 1:
+        deadline, vendor, tz, days, owner = items[0]
+        head = "⚠️ A deadline is overdue and not marked done yet:"
+        text = f"⚠️ {plain[0]} — due {format_local(deadline.due_at, tz)}"
+        hint = (
+            "Mark it done with `/outsource deadline done "
+            f"{deadline.number}` in <#{vendor.channel_id}>, or agree a new date with "
+            f'`/outsource deadline move {deadline.number} &lt;when&gt; reason "…"`.'
+        )
+    else:
+        head = f"⚠️ {len(items)} deadlines are overdue and not marked done yet:"
+        text = f"⚠️ {len(items)} overdue deadlines: " + "; ".join(plain)
+        hint = (
+            (
+                "In each vendor channel: `/outsource deadline done <n>` when it is done, or "
+                '`/outsource deadline move <n> <when> reason "…"` to agree a new date.'
+            )
+            .replace("<n>", "&lt;n&gt;")
+            .replace("<when>", "&lt;when&gt;")
+        )
+    body = head + "\n" + "\n".join(lines)
+    if len(items) > 40:
+        body += f"\n… and {len(items) - 40} more."
+    return text[:3000], [kit.section(body[:3000]), kit.context(hint)]
 
 
 # --------------------------------------------------------------------------- command replies

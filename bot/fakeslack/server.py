@@ -73,6 +73,9 @@ class _Fault:
     times: int | None = None  # fail_next: remaining failures
     every: int | None = None  # fail_every: period
     seen: int = 0
+    # The call takes effect (a message is stored) and only then the error is answered: what a
+    # timeout or a 5xx after Slack accepted a post looks like to the client.
+    applied: bool = False
 
 
 @dataclass
@@ -379,6 +382,17 @@ class FakeSlack:
                 _Fault(status, error or _default_error(status), retry_after, times=times)
             )
 
+    def accept_then_fail(
+        self, method: str, status: int = 500, times: int = 1, error: str | None = None
+    ) -> None:
+        """The next `times` calls of `method` take effect as usual (a chat.postMessage stores
+        its message) and then answer `status` with an error, as Slack does when it accepted a
+        post and failed or timed out before it could say so."""
+        with self._cond:
+            self._faults.setdefault(method, []).append(
+                _Fault(status, error or _default_error(status), 0, times=times, applied=True)
+            )
+
     def fail_every(
         self,
         method: str,
@@ -468,6 +482,8 @@ class FakeSlack:
             time.sleep(delay)
 
         fault = self._take_fault(method)
+        if fault is not None and fault.applied and path.startswith("/api/"):
+            self.workspace.call(method, params, token)
         if fault is not None:
             fault_body = {"ok": False, "error": fault.error}
             extra = (

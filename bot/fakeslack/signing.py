@@ -266,6 +266,7 @@ def block_actions(
     api_app_id: str = DEFAULT_APP_ID,
     state_values: Mapping[str, Any] | None = None,
     is_ephemeral: bool = False,
+    action_ts: str | None = None,
 ) -> str:
     """A `block_actions` payload (form field `payload`). From a message when `channel_id`
     is given, from a view when `view` is given. `action_type` "static_select" (or other
@@ -276,7 +277,7 @@ def block_actions(
         "action_id": action_id,
         "block_id": block_id,
         "type": action_type,
-        "action_ts": _action_ts(),
+        "action_ts": action_ts or _action_ts(),
     }
     label = text if text is not None else (value or action_id)
     if action_type == "button":
@@ -455,6 +456,7 @@ def message_shortcut(
     user_name: str | None = None,
     channel_name: str | None = None,
     enterprise_id: str | None = None,
+    action_ts: str | None = None,
 ) -> str:
     """A message shortcut (`message_action`) payload (form field `payload`)."""
     user_team_id = user_team_id or team_id
@@ -462,7 +464,7 @@ def message_shortcut(
     payload: JSON = {
         "type": "message_action",
         "token": VERIFICATION_TOKEN,
-        "action_ts": _action_ts(),
+        "action_ts": action_ts or _action_ts(),
         "team": _team_obj(team_id),
         "user": _user_obj(user_id, user_team_id, user_name),
         "channel": {"id": channel_id, "name": channel_name or channel_id.lower()},
@@ -734,6 +736,12 @@ class SlackRequestSender:
             headers["X-Slack-Retry-Reason"] = retry_reason
         return self.send(event_callback(event, **kw), headers, timestamp, signed)
 
+    def _now_ts(self) -> str | None:
+        """Slack's time of a click: the fake workspace's clock when it has one."""
+        fake = getattr(self, "fake", None)
+        clock = getattr(getattr(fake, "workspace", None), "clock", None)
+        return f"{clock.now().timestamp():.6f}" if clock is not None else None
+
     def action(
         self,
         action_id: str,
@@ -756,6 +764,7 @@ class SlackRequestSender:
             kw["response_url"] = self._response_url(
                 kw.get("response_url"), kw["channel_id"], user_id, ts
             )
+        kw.setdefault("action_ts", self._now_ts())
         body = block_actions(action_id, value, user_id=user_id, **kw)
         return self.send(body, extra_headers, timestamp, signed)
 
@@ -794,5 +803,6 @@ class SlackRequestSender:
         kw.setdefault("enterprise_id", self.enterprise_id)
         kw["user_team_id"] = self._user_team(user_id, kw.get("user_team_id"), team_id)
         kw["response_url"] = self._response_url(kw.get("response_url"), channel_id, user_id)
+        kw.setdefault("action_ts", self._now_ts())
         body = message_shortcut(callback_id, message, user_id=user_id, channel_id=channel_id, **kw)
         return self.send(body, extra_headers, timestamp, signed)

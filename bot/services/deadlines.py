@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import audit
 from bot.actors import Actor
-from bot.blocks import deadlines as views
 from bot.calendar import day_off_note
 from bot.commands import MAX_TITLE, USAGE
 from bot.errors import NotAllowed, NotFound, UserError
@@ -773,14 +772,6 @@ def request_change(
     )
 
 
-def set_change_message(session: Session, *, change_id: int, channel_id: str, ts: str) -> None:
-    """Remember where the change request's message is, to update it in place later."""
-    cr = session.get(ChangeRequest, change_id)
-    if cr is not None:
-        cr.channel_id = channel_id
-        cr.message_ts = ts
-
-
 def decide_change(
     session: Session,
     *,
@@ -790,9 +781,13 @@ def decide_change(
     channel_id: str,
     side: str,
     approve: bool,
+    message_ts: str | None = None,
 ) -> ChangeView:
     """An Approve or Decline button of one side. Both approvals apply the change; one decline
-    closes it. The wrong side's click is refused and changes nothing."""
+    closes it. The wrong side's click is refused and changes nothing.
+
+    The button must be on the message that was posted for this change request (`message_ts`
+    of the click): a stale or forged message's buttons change nothing."""
     cr = session.get(ChangeRequest, change_id)
     vendor = session.get(Vendor, cr.vendor_id) if cr is not None else None
     if (
@@ -800,6 +795,7 @@ def decide_change(
         or vendor is None
         or vendor.team_id != actor.team_id
         or vendor.channel_id != channel_id
+        or (message_ts is not None and message_ts != _change_message_ts(session, cr))
     ):
         raise NotFound("That change request is not one of this channel's; nothing was changed.")
     doing = "approve" if approve else "decline"
@@ -1016,10 +1012,6 @@ def _remind(
             .where(OutboxMessage.id.in_(held), OutboxMessage.state == "pending")
             .values(state="skipped", last_error=f"superseded by {step.name}")
         )
-    owner = deadline.owner_user_id or (p.user_id if (p := vendor_primary(vendor)) else None)
-    message = views.reminder_message(
-        deadline, vendor, step, tz=tz, owner_user_id=owner, next_at=deadline.next_reminder_at
-    )
     if enqueue(
         session,
         team_id=vendor.team_id,
@@ -1027,31 +1019,78 @@ def _remind(
         channel_id=vendor.channel_id,
         kind="deadline_reminder",
         now=now,
-        text=message["text"],
-        blocks=message["blocks"],
+        render={
+            "kind": "deadline.reminder",
+            "deadline": deadline.id,
+            "revision": deadline.revision,
+            "step": step.name,
+        },
         vendor_id=vendor.id,
         priority=PRIORITY_OVERDUE if step.overdue else PRIORITY_DUE,
-        summary=message["summary"],
     ):
         tally.enqueued += 1
     if step.overdue:
         escalate_to = internal_primary(vendor)
-        if escalate_to is not None:
-            dm = views.overdue_dm(deadline, vendor, step, tz=tz, owner_user_id=owner)
-            if enqueue(
-                session,
-                team_id=vendor.team_id,
-                dedupe_key=reminder_key(deadline, step, dm=True),
-                channel_id=escalate_to.user_id,
-                kind="deadline_escalation",
-                now=now,
-                text=dm["text"],
-                blocks=dm["blocks"],
-                vendor_id=vendor.id,
-                priority=PRIORITY_OVERDUE,
-                budgeted=False,
-            ):
-                tally.enqueued += 1
+        if escalate_to is not None and enqueue_escalation(
+            session, runtime, vendor, escalate_to.user_id, deadline.id, now
+        ):
+            tally.enqueued += 1
+
+
+def enqueue_escalation(
+    session: Session,
+    runtime: Runtime,
+    vendor: Vendor,
+    user_id: str,
+    deadline_id: int,
+    now: datetime,
+) -> bool:
+    """Add the deadline to the internal contact's one escalation DM of their day. The DM lists,
+    when delivered, those of its deadlines still open and overdue (bot/posts/deadlines.py);
+    a deadline that escalates after the day's DM went out is in the next day's."""
+    day = now.astimezone(user_zone(runtime, vendor.team_id, user_id)).date().isoformat()
+    key = f"escalation:{user_id}:{day}"
+    made = enqueue(
+        session,
+        team_id=vendor.team_id,
+        dedupe_key=key,
+        channel_id=user_id,
+        kind="deadline_escalation",
+        now=now,
+        render={"kind": "deadline.escalations", "user": user_id, "deadlines": [deadline_id]},
+        vendor_id=vendor.id,
+        priority=PRIORITY_OVERDUE,
+        budgeted=False,
+    )
+    if made:
+        return True
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == key, OutboxMessage.state == "pending")
+        .with_for_update()
+    )
+    if waiting is not None:
+        ref = dict(waiting.payload.get("render") or {})
+        ids = list(ref.get("deadlines") or [])
+        if deadline_id not in ids:
+            ref["deadlines"] = [*ids, deadline_id]
+            waiting.payload = {**waiting.payload, "render": ref}
+    return False
+
+
+def _change_message_ts(session: Session, cr: ChangeRequest) -> str | None:
+    """Where the change request's message is (posted by the outbox after its commit)."""
+    ts = session.scalar(
+        select(OutboxMessage.message_ts).where(
+            OutboxMessage.dedupe_key == change_post_key(cr.id), OutboxMessage.state == "sent"
+        )
+    )
+    return ts or cr.message_ts
+
+
+def change_post_key(change_id: int) -> str:
+    """The outbox key of a change request's message (its updates and buttons refer to it)."""
+    return f"change:{change_id}:post"
 
 
 sweep_steps = [("deadlines", remind_due)]

@@ -8,6 +8,11 @@ from storage.models.recaps import CallMention, Recap, RecapRevision
 from storage.models.records import AccessItem, OffboardingChecklist, OffboardingItem
 from storage.models.vendors import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
+# SQLite reuses the highest rowid after a delete or a rolled-back insert; ids travel in buttons
+# and message metadata, so on SQLite every table uses AUTOINCREMENT: an id is never given twice.
+for _table in Base.metadata.tables.values():
+    _table.dialect_options["sqlite"]["autoincrement"] = True
+
 __all__ = [
     "BACKUP",
     "INTERNAL",

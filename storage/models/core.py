@@ -42,6 +42,8 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Where the message landed (a post to a user id lands in the DM channel Slack opened).
+    posted_channel: Mapped[str | None] = mapped_column(String(32))
     # The row whose Slack message carried this one when several were bundled into one post.
     bundled_into: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     last_error: Mapped[str | None] = mapped_column(Text)

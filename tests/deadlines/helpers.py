@@ -49,7 +49,7 @@ def escalations(h: Harness, user: str) -> list[dict[str, Any]]:
     out = []
     for post in h.dms(user):
         keys = str(((post.get("metadata") or {}).get("event_payload") or {}).get("keys", ""))
-        if any(k.startswith("deadline:") for k in keys.split(",")):
+        if any(k.startswith("escalation:") for k in keys.split(",")):
             out.append(post)
     return out
 

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy.engine import make_url
 
-from storage.db import Database
+from storage.db import BUSY_TIMEOUT_SECONDS, Database
 from tests.harness import Harness
 
 BOUND_SECONDS = 3.5  # the probe gives up after 2 s; the rest is slack for a busy machine
@@ -59,7 +59,9 @@ def test_a_write_locked_sqlite_database_is_503_within_the_bound(harness: Harness
 def test_the_probe_leaves_the_connection_s_busy_timeout_as_it_was(harness: Harness) -> None:
     assert _health(harness)[0] == 200
     with harness.db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == int(
+            BUSY_TIMEOUT_SECONDS * 1000
+        )
 
 
 def test_postgresql_healthy_then_read_only_then_down(pg_harness: Harness, pg_url: str) -> None:

@@ -16,7 +16,6 @@ from bot.outbox import (
     PENDING,
     SENDING,
     SENT,
-    UNSURE,
     Outbox,
     enqueue,
 )
@@ -163,15 +162,30 @@ def test_within_the_grace_period_an_interrupted_post_is_left_alone(h: Harness) -
 
 def test_a_5xx_answer_is_checked_against_history_before_any_resend(h: Harness) -> None:
     put(h, "k1", "CS00000")
-    h.fake.fail_next("chat.postMessage", status=500)
+    h.fake.fail_next("chat.postMessage", status=500)  # Slack did not keep it
 
-    first = outbox(h).deliver_due(NOW)
-    assert first.unsure == 1 and row(h, "k1").state == UNSURE
-    outbox(h).deliver_due(NOW)
+    report = outbox(h).deliver_due(NOW)
 
+    # Slack answered, so nothing is still on its way: the history is read at once, the post
+    # is not there, and it is sent again in the same pass.
+    assert report.unsure == 1
     assert posted_keys(h.fake) == {"k1": 1}
     assert len(h.fake.calls("conversations.history")) == 1
     assert row(h, "k1").state == SENT
+
+
+def test_a_5xx_after_slack_kept_the_post_is_not_sent_again(h: Harness) -> None:
+    put(h, "k1", "CS00000")
+    h.fake.accept_then_fail("chat.postMessage", status=500)
+
+    report = outbox(h).deliver_due(NOW)
+    outbox(h).deliver_due(NOW)
+
+    assert report.unsure == 1 and report.reconciled == 1
+    [message] = h.fake.messages("CS00000")  # what is in the channel, not what was called
+    assert message["metadata"]["event_payload"]["keys"] == "k1"
+    assert len(h.fake.calls("chat.postMessage")) == 1
+    assert row(h, "k1").state == SENT and row(h, "k1").message_ts == message["ts"]
 
 
 def test_thread_replies_are_reconciled_in_their_thread(h: Harness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.outbox import MAX_BLOCKS, bundle_message
+from bot.outbox import MAX_BLOCKS, Rendered, bundle_message
 from storage.models import OutboxMessage
 
 
@@ -38,7 +38,7 @@ def _row(i: int) -> OutboxMessage:
 
 
 def test_twenty_items_fit_in_fifty_blocks_and_all_are_listed() -> None:
-    message = bundle_message([_row(i) for i in range(20)])
+    message = bundle_message([Rendered.from_payload(_row(i).payload) for i in range(20)])
     assert len(message["blocks"]) <= MAX_BLOCKS
     rendered = str(message["blocks"])
     for i in range(20):
@@ -47,5 +47,5 @@ def test_twenty_items_fit_in_fifty_blocks_and_all_are_listed() -> None:
 
 
 def test_a_few_items_keep_their_buttons() -> None:
-    message = bundle_message([_row(i) for i in range(3)])
+    message = bundle_message([Rendered.from_payload(_row(i).payload) for i in range(3)])
     assert sum(1 for b in message["blocks"] if b["type"] == "actions") == 3
