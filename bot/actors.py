@@ -14,9 +14,14 @@ class Actor:
     team_id: str
     enterprise_id: str | None = None
     user_enterprise_id: str | None = None
+    # False when the user's own team could not be established for a click or a submission
+    # (no `user.team_id`, users.info failing): such a user is on nobody's side (fail closed).
+    team_known: bool = True
 
     @property
     def is_internal(self) -> bool:
+        if not self.team_known:
+            return False
         if self.user_team_id is None or self.user_team_id == self.team_id:
             return True
         # Enterprise Grid: any workspace of the installing enterprise is internal.

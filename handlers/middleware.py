@@ -115,7 +115,8 @@ def resolve_actor(
 ) -> BoltResponse | None:
     user_id, user_team, user_enterprise = _user_of(body)
     team_id = installing_team(context) or body.get("team_id") or ""
-    if user_id and user_team is None and body.get("type") != "event_callback":
+    lookup = user_id and user_team is None and body.get("type") != "event_callback"
+    if lookup:
         runtime: Runtime = context["runtime"]
         try:
             found = runtime.directory.user(team_id, user_id)
@@ -133,6 +134,7 @@ def resolve_actor(
                 else context.enterprise_id
             ),
             user_enterprise_id=user_enterprise,
+            team_known=not (lookup and user_team is None and not body.get("command")),
         )
     return next()
 

@@ -129,6 +129,8 @@ def side_of(runtime: Runtime, vendor: Vendor, actor: Actor) -> str | None:
     or multi-channel) are the vendor side. Members of the installing org are internal. A user of
     a third organization is on neither side.
     """
+    if not actor.team_known:
+        return None  # fail closed: a user whose organization is unknown is on neither side
     for c in active_contacts(vendor):
         if c.user_id == actor.user_id:
             return c.side
