@@ -115,8 +115,8 @@ def resolve_actor(
 ) -> BoltResponse | None:
     user_id, user_team, user_enterprise = _user_of(body)
     team_id = installing_team(context) or body.get("team_id") or ""
-    lookup = user_id and user_team is None and body.get("type") != "event_callback"
-    if lookup:
+    lookup = bool(user_id) and user_team is None and body.get("type") != "event_callback"
+    if user_id and lookup:
         runtime: Runtime = context["runtime"]
         try:
             found = runtime.directory.user(team_id, user_id)
