@@ -99,6 +99,9 @@ SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
 IN_FLIGHT = (CLAIMED, SENDING, UNSURE)
+# Marks whose loss in a database crash leaves a row `sending` (reconciled from the channel's
+# history), never `pending`: they may be committed without waiting for the disk.
+RECOVERABLE_MARKS = frozenset({SENT, UNSURE})
 
 # Priorities: lower goes first when the budget must choose.
 PRIORITY_REPLY = 0  # an answer to a person (never budgeted)
@@ -1278,6 +1281,10 @@ class Outbox:
         """Compare-and-set the post's rows from `from_state` under our attempt id; `on_done`
         runs in the same transaction when the rows moved."""
         with self.db.transaction() as session:
+            if to_state in RECOVERABLE_MARKS and self.owner.is_postgres:
+                # Losing this mark in a database crash is harmless (the row is reconciled
+                # against the channel's history), so it need not wait for the disk.
+                session.execute(text("SET LOCAL synchronous_commit = off"))
             result = session.execute(
                 update(OutboxMessage)
                 .where(
