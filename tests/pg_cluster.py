@@ -7,6 +7,7 @@ binaries are taken from PATH or /usr/lib/postgresql/*/bin; without them the test
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -108,8 +109,6 @@ class ThrowawayCluster:
         raise TimeoutError("the throw-away PostgreSQL did not come back")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"])
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
