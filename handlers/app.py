@@ -94,9 +94,3 @@ def slack_wsgi(app: App) -> Any:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     return SlackRequestHandler(app, path="/slack/events")
-
-
-def start_socket_mode(app: App, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    SocketModeHandler(app, app_token).start()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App
@@ -62,22 +63,46 @@ class _ConnectionNoise(logging.Filter):
 
 
 class _Client(SocketModeClient):
-    _session_started: float = 0.0
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session_started = 0.0
+        self._opened: Any = None  # the last session whose websocket opened
+        self.on_open_listeners.append(self._on_open)
+
+    def _on_open(self, ws: Any) -> None:
+        self._opened = ws
 
     def connect(self) -> None:
+        self._session_started = time.monotonic()  # before: connect() starts the monitor
         super().connect()
-        self._session_started = time.monotonic()
 
     def connect_to_new_endpoint(self, force: bool = False) -> None:
+        # slack_sdk's version, with "is a new session needed?" decided under the lock: the
+        # monitor or an old socket's close callback, waiting for the lock while a forced
+        # reconnect runs, would otherwise replace the brand-new session once more.
+        acquired = self.connect_operation_lock.acquire(blocking=True, timeout=5)
+        try:
+            if not force:
+                if not acquired or self.is_connected() or self._connecting():
+                    return
+            if self.closed:
+                return
+            self.logger.info("Connecting to a new endpoint...")
+            self.wss_uri = self.issue_new_wss_url()
+            self.connect()
+            self.logger.info("Connected to a new endpoint...")
+        finally:
+            if acquired:
+                self.connect_operation_lock.release()
+
+    def _connecting(self) -> bool:
+        """The current session was made moments ago and its websocket is not open yet."""
         session = self.current_session
-        connecting = (
+        return (
             session is not None
-            and session.sock is None
+            and session is not self._opened
             and time.monotonic() - self._session_started < CONNECTING_GRACE_SECONDS
         )
-        if not force and connecting:
-            return  # the replacement is on its way
-        super().connect_to_new_endpoint(force)
 
 
 class _Handler(SocketModeHandler):
