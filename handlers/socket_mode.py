@@ -82,10 +82,8 @@ class _Client(SocketModeClient):
         # reconnect runs, would otherwise replace the brand-new session once more.
         acquired = self.connect_operation_lock.acquire(blocking=True, timeout=5)
         try:
-            if not force:
-                if not acquired or self.is_connected() or self._connecting():
-                    return
-            if self.closed:
+            needed = force or not (not acquired or self.is_connected() or self._connecting())
+            if self.closed or not needed:
                 return
             self.logger.info("Connecting to a new endpoint...")
             self.wss_uri = self.issue_new_wss_url()
