@@ -112,13 +112,24 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed metadata only when asked (it costs every start)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        print(f"outsource-bot {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outsource-bot",
         description="A Slack app that keeps communication with outsourced vendors healthy.",
         epilog="Each command's --help names the environment variables it reads.",
     )
-    parser.add_argument("--version", action="version", version=f"outsource-bot {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -559,7 +570,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # grace period ended). Threads still reading from a client must not keep it alive.
         for runtime in worker_runtime:
             runtime.close()
-        _finish(0)
+        logging.shutdown()
+        os._exit(0)
 
     def _child_exit(_arbiter: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
@@ -599,33 +611,39 @@ class _SchedulerProcess:
         self._stop = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._env = {**os.environ, "OUTSOURCE_PARENT_PID": str(os.getpid())}
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"], env=self._env, start_new_session=True
+        )
 
     def start(self) -> None:
+        # Spawned here, in the master's main thread, before gunicorn forks its workers: a fork
+        # during Popen (in another thread) would hand the new worker Popen's error pipe, and
+        # Popen would wait for that worker to exit.
+        self._proc = self._spawn()
         self._thread = threading.Thread(target=self._supervise, name="scheduler", daemon=True)
         self._thread.start()
 
     def _supervise(self) -> None:
-        env = {**os.environ, "OUTSOURCE_PARENT_PID": str(os.getpid())}
-        while not self._stop.is_set():
+        while self._proc is not None:
             started = time.monotonic()
-            with self._lock:
-                if self._stop.is_set():
-                    return
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "bot", "worker"], env=env, start_new_session=True
-                )
             self._proc.wait()
             if self._stop.is_set():
                 return
             log.error("the scheduler process exited (%s); restarting", self._proc.returncode)
-            self._stop.wait(max(1.0, 5 - (time.monotonic() - started)))
+            if self._stop.wait(max(1.0, 5 - (time.monotonic() - started))):
+                return
+            self._proc = self._spawn()
+            if self._stop.is_set():  # stopped while spawning: begin_stop saw the old one
+                self._proc.terminate()
+                return
 
     def begin_stop(self) -> None:
         """Ask the scheduler process to stop (SIGTERM) and return at once."""
-        with self._lock:
-            self._stop.set()
-            proc = self._proc
+        self._stop.set()
+        proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
 

@@ -164,11 +164,16 @@ class SocketMode:
     def close(self, timeout: float = 2.0) -> None:
         """Stop reading, let envelopes already taken finish for up to `timeout` seconds."""
         client = self.client
-        client.closed = True  # the reader stops handing out envelopes
+        deadline = time.monotonic() + timeout
+        client.closed = True  # the dispatcher hands out no more envelopes
         client.auto_reconnect_enabled = False
+        client.message_queue.put(None)  # wakes the dispatcher, which then sees `closed`
+        client.message_processor.event.set()
+        client.message_processor.thread.join(max(0.1, deadline - time.monotonic()))
+        # Envelopes being handled finish and are acked; one read but not yet handled is not
+        # acked, and Slack sends it again on the next connection.
         pool = client.message_workers
         pool.shutdown(wait=False)
-        deadline = time.monotonic() + timeout
         for thread in list(getattr(pool, "_threads", ())):
             thread.join(max(0.0, deadline - time.monotonic()))
         closer = threading.Thread(target=client.close, name="socket-mode-close", daemon=True)
