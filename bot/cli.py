@@ -33,6 +33,8 @@ STOP_BUDGET_SECONDS = 3.5
 # serve: the gunicorn master waits this long for its workers; a worker's own graceful wait
 # for requests in flight is a second shorter, so it exits before the master would kill it.
 SERVE_GRACE_SECONDS = 3
+# serve's gunicorn worker class; OUTSOURCE_WORKER_CLASS=gthread goes back to plain gthread.
+WORKER_CLASS = "bot.serving.BufferingWorker"
 
 
 def _setup_logging() -> None:
@@ -515,6 +517,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         lock.release()
     scheduler = _SchedulerProcess()
     address = f"http://{args.host}:{args.port}"
+    worker_class = os.environ.get("OUTSOURCE_WORKER_CLASS", "").strip() or WORKER_CLASS
     worker_runtime: list[Runtime] = []
 
     class ServeArbiter(Arbiter):
@@ -526,7 +529,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
-            self.cfg.set("worker_class", "gthread")
+            # gthread that reads each request whole before a thread sees it (bot/serving.py)
+            self.cfg.set("worker_class", worker_class)
             self.cfg.set("threads", 4)
             # Each worker listens on a socket of its own (SO_REUSEPORT, gunicorn >= 24) and the
             # kernel spreads connections over them. On one shared socket the worker that wins

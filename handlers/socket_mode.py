@@ -178,4 +178,5 @@ class SocketMode:
             thread.join(max(0.0, deadline - time.monotonic()))
         closer = threading.Thread(target=client.close, name="socket-mode-close", daemon=True)
         closer.start()
-        closer.join(max(0.2, deadline - time.monotonic()))
+        # The reader thread ends with its socket; no need to wait for it here.
+        closer.join(min(0.5, max(0.1, deadline - time.monotonic())))
