@@ -398,16 +398,16 @@ class StopSignals:
 
 
 def _finish(code: int) -> int:
-    """Leave now. Threads still busy after the orderly stop (a sweep in the middle of a slow
-    Slack call, a listener) would keep the interpreter alive: their work is safe to abandon
-    (an interrupted post is reconciled from the channel's history by the next sweep, unsent
-    rows stay due), so the process exits without waiting for them."""
+    """Leave now, once the orderly stop is done. Threads still busy (a sweep in the middle of
+    a slow Slack call, a listener) would keep the interpreter alive, and daemon threads
+    (APScheduler's, Socket Mode's readers) would run on into the interpreter's shutdown. Their
+    work is safe to abandon: an interrupted post is reconciled from the channel's history by
+    the next sweep, unsent rows stay due. So the process exits without waiting for them."""
     lingering = [
         t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
     ]
-    if not lingering:
-        return code
-    log.info("left behind for the next sweep: %s", ", ".join(t.name for t in lingering))
+    if lingering:
+        log.info("left behind for the next sweep: %s", ", ".join(t.name for t in lingering))
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -31,6 +31,7 @@ class Scheduler:
         self._idle = threading.Event()
         self._idle.set()
         self._stopping = threading.Event()
+        self._lock = threading.Lock()  # a sweep starts, or the stop is requested: not both
         self._scheduler = BackgroundScheduler(
             timezone="UTC", executors={"default": ThreadPoolExecutor(1)}
         )
@@ -50,11 +51,12 @@ class Scheduler:
         return self
 
     def _sweep(self) -> None:
-        if self._stopping.is_set():
-            return
         from bot.sweep import run_sweep
 
-        self._idle.clear()
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._idle.clear()
         try:
             run_sweep(self.runtime)
         except Exception:
@@ -70,9 +72,11 @@ class Scheduler:
 
     def request_stop(self) -> None:
         """No new sweep from now on (returns at once)."""
-        if not self._stopping.is_set():
+        with self._lock:
+            if self._stopping.is_set():
+                return
             self._stopping.set()
-            self._scheduler.shutdown(wait=False)
+        self._scheduler.shutdown(wait=False)
 
     def stop(self, timeout: float) -> bool:
         """No new sweep; wait up to `timeout` seconds for a running one. True when none runs
