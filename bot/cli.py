@@ -31,7 +31,7 @@ log = logging.getLogger("outsource_bot")
 # project promises 5 s. Work still running then is left for the next sweep (see _finish).
 STOP_BUDGET_SECONDS = 3.5
 # serve: the gunicorn master waits this long for its workers; a worker's own graceful wait
-# for requests in flight is a second shorter, so it exits before the master would kill it.
+# for requests in flight is two seconds shorter, so it exits before the master would kill it.
 SERVE_GRACE_SECONDS = 3
 # serve's gunicorn worker class; OUTSOURCE_WORKER_CLASS=gthread goes back to plain gthread.
 WORKER_CLASS = "bot.serving.BufferingWorker"
@@ -576,7 +576,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     def _post_fork(_arbiter: Any, worker: Any) -> None:
         # This worker's own wait for requests in flight ends before the master's.
-        worker.cfg.set("graceful_timeout", max(1, SERVE_GRACE_SECONDS - 1))
+        worker.cfg.set("graceful_timeout", max(1, SERVE_GRACE_SECONDS - 2))
 
     def _worker_exit(_arbiter: Any, _worker: Any) -> None:
         # Runs in the worker on its way out, after its requests in flight finished (or the

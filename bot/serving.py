@@ -127,8 +127,10 @@ class BufferingWorker(ThreadWorker):
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
-        for conn in [c for c in self.buffering if c.read_deadline <= now]:
-            self._stop_buffering(conn)  # too slow: whatever it is, it is not Slack
+        for conn in [c for c in self.buffering if c.read_deadline <= now or not self.alive]:
+            # Too slow (whatever it is, it is not Slack), or this worker is stopping: a request
+            # not yet whole is not one in flight.
+            self._stop_buffering(conn)
             self.nr_conns -= 1
             conn.close()
 
