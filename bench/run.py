@@ -262,7 +262,7 @@ def gunicorn_cmd(target: str, port: int) -> list[str]:
         "-w",
         "2",
         "-k",
-        "gthread",
+        os.environ.get("OUTSOURCE_WORKER_CLASS") or "bot.serving.BufferingWorker",
         "--threads",
         "4",
         "--no-control-socket",

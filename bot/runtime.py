@@ -74,7 +74,9 @@ class Runtime:
         return timed
 
     def close(self) -> None:
-        """On the way out: let deliveries in progress finish (briefly), release the database."""
+        """Let go of what the process holds, on the way out of `run`, `serve`'s workers,
+        `worker` and `sweep`: the database pool (SQLite checkpoints its WAL on the last
+        close) — after letting deliveries in progress finish, briefly. Safe to call twice."""
         if self._courier is not None:
             self._courier.close()
         self.db.dispose()

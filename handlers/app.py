@@ -246,9 +246,3 @@ def slack_wsgi(app: App) -> Any:
             return self.app.dispatch(req)
 
     return Handler(app, path="/slack/events")
-
-
-def start_socket_mode(app: App, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    SocketModeHandler(app, app_token).start()

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class _AlembicChatter(logging.Filter):
+    """Alembic's INFO lines that say nothing to an operator: one per plugin, and the
+    "Context impl …" / "Will assume … DDL" pair of every run. "Running upgrade …" stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not message.startswith(("Context impl", "Will assume", "setup plugin"))
+
+
+for _name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+    logging.getLogger(_name).addFilter(_AlembicChatter())
 
 
 def normalize_url(url: str) -> str:
@@ -166,6 +182,9 @@ class Database:
     def upgrade(self) -> None:
         upgrade(self.url, engine=self.engine, extra_metadata=self.extra_metadata)
 
+    def at_head(self) -> bool:
+        return at_head(self.engine)
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -179,6 +198,33 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s), read from the migration files' text: deciding that a schema is
+    current must not cost the import of Alembic (cron runs `sweep` every minute)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    pattern = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for key, value in pattern.findall(path.read_text(encoding="utf-8")):
+            ids = set(re.findall(r"['\"]([^'\"]+)['\"]", value))
+            (revisions if key == "revision" else parents).update(ids)
+    return frozenset(revisions - parents)
+
+
+def at_head(engine: Engine) -> bool:
+    """True when the database's alembic_version names exactly the newest revision(s)."""
+    heads = head_revisions()
+    try:
+        with engine.connect() as conn:
+            found = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+    except SQLAlchemyError:
+        return False  # no table yet (a new database), or not readable: let Alembic decide
+    return bool(heads) and found == set(heads)
+
+
 def upgrade(
     url: str,
     *,
@@ -187,12 +233,14 @@ def upgrade(
     extra_metadata: Sequence[MetaData] = (),
 ) -> None:
     """Apply Alembic migrations up to `revision`, then create `extra_metadata`'s tables."""
-    from alembic import command
-
-    cfg = alembic_config(url)
     own_engine = engine is None
     engine = engine or make_engine(url)
     try:
+        # At head already (every start but the first after a release): one cheap query
+        # instead of Alembic's start-up.
+        current = revision == "head" and at_head(engine)
+        if current and not extra_metadata:
+            return
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:
@@ -207,8 +255,12 @@ def upgrade(
                         # migrates, the others wait for it however long it takes.
                         conn.execute(text("SET LOCAL lock_timeout = 0"))
                         conn.execute(text("SELECT pg_advisory_xact_lock(7461626)"))
-                    cfg.attributes["connection"] = conn
-                    command.upgrade(cfg, revision)
+                    if not current:
+                        from alembic import command
+
+                        cfg = alembic_config(url)
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, revision)
                     for metadata in extra_metadata:
                         metadata.create_all(conn)
                     if sqlite:

@@ -24,6 +24,7 @@ import email.policy
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -210,6 +211,13 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
         self._download_redirect: str | None = None
+        self._extra_methods: dict[str, Callable[[JSON, str | None], JSON]] = {}
+
+    def add_method(self, method: str, handler: Callable[[JSON, str | None], JSON]) -> None:
+        """Answer `method` with `handler(params, token)` (a Web API body, `ok` included) instead
+        of the workspace: for APIs the workspace does not model (e.g. apps.connections.open)."""
+        with self._cond:
+            self._extra_methods[method] = handler
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -514,8 +522,13 @@ class FakeSlack:
             response = {"ok": False, "error": "not_found"}
             reply = _json_reply(404, response)
         elif path.startswith("/api/"):
+            with self._cond:
+                handler = self._extra_methods.get(method)
             if not method:
                 response = {"ok": False, "error": "unknown_method"}
+                reply = _json_reply(200, response)
+            elif handler is not None:
+                response = handler(params, token)
                 reply = _json_reply(200, response)
             else:
                 result = self.workspace.call(method, params, token)

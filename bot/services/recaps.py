@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,6 @@ from bot.blocks.recaps import ItemView, RecapForm, RecapView
 from bot.calendar import BusinessCalendar
 from bot.commands import MAX_TITLE
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.extraction import ActionItem, Extraction, Person, Side, extract
 from bot.runtime import Runtime
 from bot.services.deadlines import OPEN, add_deadline
 from bot.services.messages import ChannelMessage
@@ -49,6 +48,10 @@ from bot.timeparse import format_local, wall_to_utc
 from storage.models import INTERNAL, VENDOR, Deadline, Recap, RecapRevision, Vendor
 from storage.models.recaps import CallMention, RecapOffer
 from storage.repositories import insert_ignore
+
+if TYPE_CHECKING:
+    # Imported where used: the extractor (and dateparser) cost a sweep start-up ~0.2 s.
+    from bot.extraction import ActionItem, Extraction, Person, Side
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +172,8 @@ def _client(runtime: Runtime, team_id: str) -> Any:
 
 def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
     """Who may own an action item: the channel's members and both sides' contacts."""
+    from bot.extraction import Person
+
     ids: list[str] = [c.user_id for c in active_contacts(vendor)]
     try:
         ids += runtime.directory.channel_members(vendor.team_id, vendor.channel_id)[:MAX_PEOPLE]
@@ -196,11 +201,15 @@ def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
         if side is None:
             continue
         names = [user.real_name, user.display_name, user.name] if user else []
-        people.append(Person(user_id, tuple(n for n in names if n) or (user_id,), cast(Side, side)))
+        people.append(
+            Person(user_id, tuple(n for n in names if n) or (user_id,), cast("Side", side))
+        )
     return people
 
 
 def _extract(runtime: Runtime, vendor: Vendor, text: str, call_at: datetime) -> Extraction:
+    from bot.extraction import extract
+
     we = internal_primary(vendor)
     they = vendor_primary(vendor)
     return extract(
@@ -298,6 +307,8 @@ def _read_transcript(
 
 
 def _items(recap: Recap, vendor: Vendor) -> tuple[Extraction, list[int | None]]:
+    from bot.extraction import Extraction
+
     data = dict(recap.extracted or {})
     numbers = list(data.pop("deadline_numbers", []) or [])
     ext = Extraction.from_dict(data)
