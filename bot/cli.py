@@ -44,15 +44,9 @@ def _setup_logging() -> None:
     # slack_sdk logs request bodies at DEBUG; never let tokens reach the logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
-    logging.getLogger("slack_bolt.App").addFilter(_BoltTokenNotice())
+    from bot.logs import BoltTokenNotice
 
-
-class _BoltTokenNotice(logging.Filter):
-    """Bolt warns that SLACK_BOT_TOKEN from the environment is unused when the app is given a
-    client built from that same token: true, and no news to an operator."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in str(record.msg)
+    logging.getLogger("slack_bolt.App").addFilter(BoltTokenNotice())
 
 
 def _parse_instant(value: str) -> datetime:

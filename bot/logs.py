@@ -97,7 +97,18 @@ def configure_slack_loggers(level: int = logging.WARNING) -> None:
         _quiet(logging.getLogger(name), level)
 
 
+class BoltTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN from the environment is unused when the app is given a
+    client built from that same token: true, and no news to an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in str(record.msg)
+
+
 def library_logger(level: int = logging.WARNING) -> logging.Logger:
     """The base logger to give Bolt's App (see the module docstring); also quiets slack_sdk."""
     configure_slack_loggers(level)
-    return _quiet(logging.getLogger(BOLT_LOGGER), level)
+    logger = _quiet(logging.getLogger(BOLT_LOGGER), level)
+    if not any(isinstance(f, BoltTokenNotice) for f in logger.filters):
+        logger.addFilter(BoltTokenNotice())
+    return logger

@@ -766,7 +766,7 @@ class Outbox:
         )
 
     def _claimable_rows(
-        self, session: Session, now: datetime, channels: list[str] | None
+        self, session: Session, now: datetime, channels: list[str] | None = None
     ) -> tuple[list[OutboxMessage], bool]:
         """The rows of this batch, locked for this transaction, and whether channels another
         worker was claiming at that instant were left out. A channel's due bundle is always

@@ -104,13 +104,14 @@ class BufferingWorker(ThreadWorker):
             return
         except OSError:
             data = b""
-        if not data:  # the client went away
+        if not data and b"\r\n\r\n" not in conn.pending_data:  # the client went away
             self._stop_buffering(conn)
             self.nr_conns -= 1
             conn.close()
             return
         conn.pending_data += data
-        status = request_status(conn.pending_data)
+        # A client that stopped sending before the end of its body: the app answers it (400).
+        status = request_status(conn.pending_data) if data else STREAM
         if status == INCOMPLETE:
             return
         self._stop_buffering(conn)
