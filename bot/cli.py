@@ -427,6 +427,16 @@ def _sweep(settings: Settings, at: datetime | None) -> int:
     try:
         _upgrade(runtime)
         report = run_sweep(runtime, at=at)
+    except Exception as exc:
+        from bot.unit_of_work import DatabaseUnavailable, database_error
+
+        unavailable = exc if isinstance(exc, DatabaseUnavailable) else database_error(exc)
+        if unavailable is None:
+            raise
+        # One line, and a status cron and systemd notice; the next sweep does what this one
+        # could not (nothing due is lost, nothing is posted twice).
+        print(f"outsource-bot: sweep stopped: {unavailable.message}", file=sys.stderr)
+        return 1
     finally:
         runtime.close()
         lock.release()

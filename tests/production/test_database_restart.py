@@ -9,9 +9,14 @@ A throw-away cluster (tests/pg_cluster.py), never the shared server.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,13 +24,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.fakeslack import FakeSlack
+from bot.fakeslack import FakeSlack, SlackRequestSender
 from bot.fakeslack.signing import message_event
 from bot.unit_of_work import DatabaseUnavailable
 from storage.db import upgrade
 from storage.models import Deadline, OutboxMessage
-from tests.harness import PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness
+from tests.harness import INTERNAL_TEAM, OWNER, PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness
 from tests.pg_cluster import ThrowawayCluster
+from tests.scale.helpers import SECRET, env, free_port, run, start
 
 
 @pytest.fixture
@@ -126,3 +132,110 @@ def test_while_the_database_is_down_people_are_told_at_once_and_nothing_is_lost(
     ]
     assert len(reminders) == 1
     assert _deadlines(h, "During") == 0
+
+
+# --------------------------------------------------------------------------- under `serve`
+
+
+@pytest.fixture
+def served(
+    slack: FakeSlack, cluster: ThrowawayCluster, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    proc = start(
+        ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "4", "--no-scheduler"],
+        env(slack, cluster.url),
+        tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(base + "/healthz") as r:
+                if r.status == 200:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _healthz(base: str) -> int:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_a_restart_under_a_four_worker_serve(
+    slack: FakeSlack,
+    cluster: ThrowawayCluster,
+    served: tuple[str, subprocess.Popen[str]],
+    tmp_path: Path,
+) -> None:
+    base, _proc = served
+    h = Harness(slack, cluster.url)  # for the database and the sweep
+    try:
+        h.make_vendor()
+        sender = SlackRequestSender(SECRET, base_url=base, fake=slack, team_id=INTERNAL_TEAM)
+
+        def add(title: str) -> tuple[float, str]:
+            started = time.monotonic()
+            answer = sender.command(
+                f'deadline add "{title}" 2027-04-12', user_id=OWNER, channel_id=SHARED_CHANNEL
+            )
+            text = answer.json().get("text", "") if answer.status == 200 else ""
+            return time.monotonic() - started, text
+
+        with ThreadPoolExecutor(16) as pool:  # every worker holds pooled connections
+            assert all("added" in t for _, t in pool.map(add, [f"warm {i}" for i in range(16)]))
+
+        cluster.stop()
+        try:
+            during = [add("during") for _ in range(3)]
+            assert all(s < 3 and "database is unavailable" in t.lower() for s, t in during)
+            assert _healthz(base) == 503
+            swept = run(["sweep", "--at", "2027-03-01T16:00Z"], env(slack, cluster.url), tmp_path)
+            assert swept.returncode != 0
+            assert len([line for line in swept.stderr.splitlines() if line.strip()]) == 1
+            assert "Traceback" not in swept.stderr
+        finally:
+            cluster.start()
+            cluster.wait_ready()
+        h.db.dispose()  # the test's own pool (the app's renew themselves)
+        time.sleep(1)
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(add, [f"after {i}" for i in range(16)]))
+        assert [t for _, t in answers if "added" not in t] == []
+        assert _deadlines(h, "after") == 16 and _deadlines(h, "during") == 0
+        assert _healthz(base) == 200
+
+        # The next sweeps deliver what came due exactly once.
+        ok = run(["sweep", "--at", "2027-04-09T15:00Z"], env(slack, cluster.url), tmp_path)
+        assert ok.returncode == 0, ok.stderr
+        run(["sweep", "--at", "2027-04-09T15:00Z"], env(slack, cluster.url), tmp_path)
+        with h.session() as s:
+            due = s.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.like("deadline:%:due-72h")
+                )
+            ).all()
+        assert len(due) == 32
+        posted = Counter(
+            key
+            for m in slack.messages(SHARED_CHANNEL)
+            for key in ((m.get("metadata") or {}).get("event_payload") or {})
+            .get("keys", "")
+            .split(",")
+            if key.endswith(":due-72h")
+        )
+        assert sorted(posted) == sorted(due) and set(posted.values()) == {1}
+    finally:
+        h.close()
