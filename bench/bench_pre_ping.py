@@ -6,7 +6,8 @@ dead connection when it fails and run the unit of work once more (bot/unit_of_wo
 the app does). This script measures the first's price: `deadline list` and a message event
 through the real app in-process (signed requests into the WSGI app), each mode in turns.
 
-    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/bench_pre_ping.py
+    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        python bench/bench_pre_ping.py
 
 Prints a table: median microseconds per request and the difference.
 """
@@ -25,10 +26,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.fakeslack import FakeSlack  # noqa: E402
-from bot.fakeslack.signing import message_event  # noqa: E402
-from storage.db import Database, normalize_url, upgrade  # noqa: E402
-from tests.harness import PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness, populate  # noqa: E402
+from bot.fakeslack import FakeSlack
+from bot.fakeslack.signing import message_event
+from storage.db import Database, normalize_url, upgrade
+from tests.harness import PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness, populate
 
 
 def timed(h: Harness, n: int, kind: str) -> list[float]:
