@@ -130,7 +130,7 @@ def run_unit(runtime: Runtime, work: Callable[[Session], T], *, deliver: bool = 
                 session.rollback()
                 info = dict(session.info)
                 session.close()
-                if missed and attempts.after_lookups(missed):
+                if missed and database_error(exc) is None and attempts.after_lookups(missed):
                     continue
                 if attempts.after_error(exc, committing=committing):
                     continue

@@ -106,7 +106,10 @@ class OutsourceApp(App):
                 resp = BoltResponse(status=500, body="")
             info = dict(session.info)
             session.close()
-        if missed and attempts.after_lookups(missed):
+        # Reads noted on the way are made and the request runs again — unless the database
+        # itself failed (busy, down): a second run would only wait for it a second time.
+        busy = error is not None and database_error(error) is not None
+        if missed and not busy and attempts.after_lookups(missed):
             return resp, True
         if error is not None and attempts.after_error(error, committing=committing):
             return resp, True
