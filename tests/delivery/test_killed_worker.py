@@ -4,6 +4,7 @@ and a message that does not belong to the change request (a ghost) changes nothi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -68,10 +69,9 @@ class Worker:
 
     def send_move(self) -> threading.Thread:
         def send() -> None:
-            try:
+            # The worker dies under the request: Slack shows the person a timeout.
+            with contextlib.suppress(Exception):
                 self.sender.command(MOVE, user_id=OWNER, channel_id=SHARED_CHANNEL)
-            except Exception:
-                pass  # the worker died under the request: Slack shows a timeout
 
         thread = threading.Thread(target=send, daemon=True)
         thread.start()
@@ -184,7 +184,8 @@ def test_killed_during_the_post_the_sweep_finds_it_and_never_posts_it_again(
         assert time.monotonic() < deadline, "the post never started"
         time.sleep(0.02)
     worker.kill()
-    h.fake.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)  # Slack finishes accepting it
+    # Slack finishes accepting the post although its sender is gone.
+    h.fake.wait_for("chat.postMessage", count=posts_before + 1, timeout=10)
     h.fake.delay("chat.postMessage", 0)
     assert len(_changes(h)) == 1 and len(_messages(h)) == 1
     _recover(h)
