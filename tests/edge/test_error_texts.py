@@ -20,19 +20,21 @@ def _rate_limit_posts(h: Harness) -> None:
     h.fake.fail_next("chat.postMessage", status=429, times=3, retry_after=0)
 
 
-def test_a_rate_limited_move_says_so_instead_of_asking_for_an_invite(harness: Harness) -> None:
+def test_a_rate_limited_move_is_saved_answered_at_once_and_posted_once_slack_allows(
+    harness: Harness,
+) -> None:
     h = harness
     h.make_vendor(tz="Europe/Berlin")
     add(h)
     _rate_limit_posts(h)
     text = reply(h, MOVE)
-    assert RATE_LIMITED in text and "nothing was changed" in text
-    assert "invite" not in text.lower()
+    # The change is saved and the person told so; the post waits for Slack, not the person.
+    assert "Change request posted" in text and "rate-limiting" not in text
     with h.session() as s:
-        assert s.scalar(select(func.count()).select_from(ChangeRequest)) == 0
-    # Not rate-limited: the old advice is still given for a channel the bot is not in.
-    h.fake.fail_next("chat.postMessage", status=200, error="not_in_channel")
-    assert "/invite @outsource-bot" in reply(h, MOVE)
+        assert s.scalar(select(func.count()).select_from(ChangeRequest)) == 1
+    h.sweep()
+    posted = [p for p in h.posts() if "QA found a blocker" in str(p.get("blocks"))]
+    assert len(posted) == 1
 
 
 def test_a_rate_limited_check_in_says_so(harness: Harness) -> None:
