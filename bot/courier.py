@@ -63,9 +63,9 @@ class Courier:
             self._pending.discard(future)
 
     def _deliver(self, channels: list[str]) -> None:
-        from bot.sweep import make_outbox
+        from bot.outbox import outbox_for
 
-        outbox = make_outbox(self.runtime)
+        outbox = outbox_for(self.runtime)
         outbox.deliver_due(self.runtime.clock.now(), channels=channels)
 
     def wait(self, timeout: float | None = None) -> bool:

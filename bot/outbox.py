@@ -62,7 +62,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from socket import gaierror
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -80,6 +80,9 @@ from bot.slack import ClientFactory, Directory, LookupDeferred
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import forget_events_before, insert_ignore
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -1464,6 +1467,18 @@ def _record_sent(rows: Sequence[OutboxMessage], channel_id: str, ts: str, sessio
         ref = (row.payload or {}).get("render")
         if ref is not None and (row.payload or {}).get("op", POST) == POST:
             posts.sent(session, ref, channel_id, ts)
+
+
+def outbox_for(runtime: Runtime) -> Outbox:
+    """The process's outbox (one per process: it remembers each channel's pace)."""
+    from bot.services.noise import NoisePolicy
+
+    outbox = runtime.extras.get("outbox")
+    if isinstance(outbox, Outbox):
+        return outbox
+    outbox = Outbox(runtime.db, runtime.client_factory, policy=NoisePolicy(), runtime=runtime)
+    runtime.extras["outbox"] = outbox
+    return outbox
 
 
 def outbox_depth_and_age(session: Session, now: datetime) -> tuple[int, float]:

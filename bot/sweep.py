@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.modules import import_modules
-from bot.outbox import DeliveryReport, Outbox
+from bot.outbox import DeliveryReport, outbox_for
 from bot.runtime import Runtime
 from bot.unit_of_work import run_unit
 
@@ -68,17 +68,6 @@ class SweepReport:
         )
 
 
-def make_outbox(runtime: Runtime) -> Outbox:
-    from bot.services.noise import NoisePolicy
-
-    outbox = runtime.extras.get("outbox")
-    if isinstance(outbox, Outbox):
-        return outbox
-    outbox = Outbox(runtime.db, runtime.client_factory, policy=NoisePolicy(), runtime=runtime)
-    runtime.extras["outbox"] = outbox  # one per process: it remembers each channel's pace
-    return outbox
-
-
 def _run_step(step: SweepStep, ctx: SweepContext, session: Session) -> int:
     return step(session, ctx)
 
@@ -93,7 +82,7 @@ def run_sweep(runtime: Runtime, *, at: datetime | None = None, deliver: bool = T
         # one more run after a dead connection); delivery follows all of them at once.
         report.enqueued[name] = run_unit(runtime, partial(_run_step, step, ctx), deliver=False)
     if deliver:
-        report.delivery = make_outbox(runtime).deliver_due(now)
+        report.delivery = outbox_for(runtime).deliver_due(now)
     report.seconds = time.perf_counter() - started
     metrics.SWEEP_DURATION.observe(report.seconds)
     log.info(report.summary())
