@@ -356,6 +356,7 @@ def _delivery_runtime(settings: Settings, clock: Any = None) -> Runtime:
         policy=NoisePolicy(),
         concurrency=int(_env_number("OUTSOURCE_OUTBOX_CONCURRENCY", 8)),
         grace_seconds=_env_number("OUTSOURCE_OUTBOX_GRACE_SECONDS", 30),
+        runtime=runtime,  # renderers read the vendor's zone and the directory through it
     )
     return runtime
 
