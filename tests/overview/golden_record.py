@@ -490,13 +490,13 @@ def seed(db: Database) -> dict[str, int]:
     return ids
 
 
-def export_bytes(db: Database, vendor_id: int, fmt: str, tmp: Path) -> bytes:
-    """The bytes of the export file, written the way the bot writes it."""
+def export_file(db: Database, vendor_id: int, fmt: str, tmp: Path) -> tuple[bytes, int]:
+    """The bytes of the export file, written the way the bot writes it, and its item count."""
     path = tmp / f"export-{vendor_id}.{fmt}"
     with db.transaction() as s:
         vendor = s.get(Vendor, vendor_id)
         assert vendor is not None
-        write_export(
+        items = write_export(
             s,
             vendor=vendor,
             fmt=fmt,
@@ -505,7 +505,7 @@ def export_bytes(db: Database, vendor_id: int, fmt: str, tmp: Path) -> bytes:
             requested_by=OWNER,
             names=names(),
         )
-    return path.read_bytes()
+    return path.read_bytes(), items
 
 
 def golden_path(scenario: str, fmt: str) -> Path:
@@ -521,7 +521,7 @@ def main() -> None:
         for scenario, vid in ids.items():
             for fmt in ("md", "csv"):
                 path = golden_path(scenario, fmt)
-                path.write_bytes(export_bytes(db, vid, fmt, Path(tmp)))
+                path.write_bytes(export_file(db, vid, fmt, Path(tmp))[0])
                 print(f"wrote {path}", file=sys.stderr)
         db.dispose()
 

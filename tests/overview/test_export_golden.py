@@ -8,13 +8,36 @@ a character escaped differently, a blank line more, a column moved.
 from __future__ import annotations
 
 import difflib
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.services.export_record import Record, write_markdown
 from storage.db import Database
-from tests.overview.golden_record import SCENARIOS, export_bytes, golden_path, seed
+from storage.models import AuditEntry, Vendor
+from tests.overview.golden_record import (
+    NOW,
+    OWNER,
+    SCENARIOS,
+    export_file,
+    golden_path,
+    names,
+    seed,
+)
+
+# What the upload's comment and the audit say the file holds ("N items"): Markdown counts the
+# record's items, CSV its rows after the header.
+ITEMS = {
+    ("rich", "md"): 33,
+    ("rich", "csv"): 45,
+    ("empty", "md"): 0,
+    ("empty", "csv"): 1,
+    ("leaving", "md"): 3,
+    ("leaving", "csv"): 4,
+}
 
 
 @pytest.fixture
@@ -42,5 +65,32 @@ def test_export_matches_the_golden_files(
     db, ids = seeded
     for scenario in SCENARIOS:
         expected = golden_path(scenario, fmt).read_bytes()
-        got = export_bytes(db, ids[scenario], fmt, tmp_path)
+        got, items = export_file(db, ids[scenario], fmt, tmp_path)
         assert got == expected, f"{scenario}.{fmt} differs:\n{_diff(expected, got)}"
+        assert items == ITEMS[scenario, fmt]
+
+
+def test_markdown_is_written_while_the_record_is_still_being_read(
+    seeded: tuple[Database, dict[str, int]],
+) -> None:
+    """Streaming: a big vendor's file grows section by section, it is never one string first."""
+    db, ids = seeded
+    out = io.StringIO()
+    written_before_audit: list[str] = []
+    with db.transaction() as s:
+        vendor = s.get(Vendor, ids["rich"])
+        assert vendor is not None
+        record = Record(session=s, vendor=vendor)
+        read_audit = record.audit
+
+        def audit() -> Iterator[AuditEntry]:
+            written_before_audit.append(out.getvalue())
+            return read_audit()
+
+        record.audit = audit  # type: ignore[method-assign]
+        write_markdown(
+            out, record, tz=ZoneInfo(vendor.tz), names=names(), now=NOW, requested_by=OWNER
+        )
+    [before] = written_before_audit
+    assert "## Deadlines\n\n### #1 " in before and "## Offboarding\n" in before
+    assert out.getvalue().encode() == golden_path("rich", "md").read_bytes()
