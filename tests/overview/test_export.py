@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -352,3 +354,24 @@ def test_the_home_export_of_a_long_record_is_announced_in_the_dm(harness: Harnes
     assert "*Big Co* has a long record" in notice["text"]
     h.sweep(h.clock.now() + timedelta(seconds=5))
     assert len(uploads(h)) == 1
+
+
+def test_a_slow_upload_never_delays_the_answer(slack: Any, sqlite_url: str) -> None:
+    """With the real courier: the file is built and uploaded after the commit, off the
+    request's thread, so the slash command is answered at once."""
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    try:
+        h.make_vendor("Acme Dev")
+        h.fake.delay("files.getUploadURLExternal", 3.0)
+        started = time.monotonic()
+        body = h.command("export md").json()
+        took = time.monotonic() - started
+        assert "in your DM" in body["text"]
+        assert took < 1.5, f"the export was answered after {took:.1f} s"
+        h.settle(15)
+        assert len(uploads(h)) == 1
+        with h.session() as s:
+            assert s.scalars(select(ExportRequest.state)).one() == "sent"
+    finally:
+        h.fake.delay("files.getUploadURLExternal", 0)
+        h.close()

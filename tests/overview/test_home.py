@@ -3,7 +3,9 @@ published."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any
 
 from bot import audit
 from tests.harness import ALEX, INTERNAL_TEAM, MALLORY, OWNER, PRIYA, RAVI, Harness
@@ -198,3 +200,19 @@ def test_home_escapes_what_people_typed_once(harness: Harness) -> None:
         assert "&lt;https://evil.example|the spec&gt; &amp; &lt;!here&gt;" in text
         for never in ("<!channel>", "<!here>", "<https://evil", "<Labs>", "&amp;amp;"):
             assert never not in text, (user, never)
+
+
+def test_a_slow_publish_never_delays_the_event(slack: Any, sqlite_url: str) -> None:
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    try:
+        h.make_vendor("Acme Dev")
+        h.fake.delay("views.publish", 3.0)
+        started = time.monotonic()
+        assert h.event(home_event(OWNER)).status == 200
+        took = time.monotonic() - started
+        assert took < 1.5, f"app_home_opened was answered after {took:.1f} s"
+        h.settle(15)
+        assert len(publishes(h, OWNER)) == 1 and "Acme Dev" in home_text(h, OWNER)
+    finally:
+        h.fake.delay("views.publish", 0)
+        h.close()
