@@ -34,7 +34,7 @@ from bot.actors import Actor
 from bot.calendar import day_off_note
 from bot.commands import MAX_TITLE, USAGE
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped
+from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped, update_message
 from bot.runtime import Runtime
 from bot.services.vendors import (
     internal_primary,
@@ -654,6 +654,17 @@ def complete(
     detail: dict[str, object] = {"deadline_id": deadline.id, "due_at": deadline.due_at.isoformat()}
     if cancelled:
         detail["cancelled_change_ids"] = cancelled
+    for change_id in cancelled:
+        # The closed move's message says so and loses its buttons (after the commit).
+        update_message(
+            session,
+            team_id=vendor.team_id,
+            channel_id=vendor.channel_id,
+            of=change_post_key(change_id),
+            now=now,
+            kind="change_request",
+            render={"kind": "change.request", "change": change_id},
+        )
     audit.record(
         session,
         team_id=vendor.team_id,
