@@ -45,6 +45,7 @@ is logged and counted (`outsource_outbox_unverifiable_total`).
 from __future__ import annotations
 
 import fcntl
+import functools
 import heapq
 import itertools
 import logging
@@ -62,7 +63,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from socket import gaierror
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -71,7 +72,19 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from sqlalchemy import Connection, and_, case, create_engine, func, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -1282,25 +1295,28 @@ class Outbox:
         **values: Any,
     ) -> bool:
         """Compare-and-set the post's rows from `from_state` under our attempt id; `on_done`
-        runs in the same transaction when the rows moved."""
-        with self.db.transaction() as session:
+        runs in the same transaction when the rows moved.
+
+        Two of these per post is most of a delivery pass's own work, so they run on Core with
+        one cached statement per set of columns (no ORM unit of work, no re-compiling)."""
+        params = {
+            "ids": post.ids,
+            "from_state": from_state,
+            "attempt": post.attempt_id,
+            "to_state": to_state,
+            **{f"v_{name}": value for name, value in values.items()},
+        }
+        with self.db.engine.begin() as conn:
             if to_state in RECOVERABLE_MARKS and self.owner.is_postgres:
                 # Losing this mark in a database crash is harmless (the row is reconciled
                 # against the channel's history), so it need not wait for the disk.
-                session.execute(text("SET LOCAL synchronous_commit = off"))
-            result = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_(post.ids),
-                    OutboxMessage.state == from_state,
-                    OutboxMessage.attempt_id == post.attempt_id,
-                )
-                .values(state=to_state, **values)
-                .execution_options(synchronize_session=False)
-            )
+                conn.execute(_SYNCHRONOUS_COMMIT_OFF)
+            result = conn.execute(_move_statement(tuple(sorted(values))), params)
             moved = int(getattr(result, "rowcount", 0) or 0) == len(post.ids)
             if moved and on_done is not None:
-                on_done(session)
+                with Session(bind=conn) as session:
+                    on_done(session)
+                    session.flush()
             return moved
 
     def _delivery_client(self, team_id: str) -> WebClient | None:
@@ -1467,6 +1483,28 @@ def _record_sent(rows: Sequence[OutboxMessage], channel_id: str, ts: str, sessio
         ref = (row.payload or {}).get("render")
         if ref is not None and (row.payload or {}).get("op", POST) == POST:
             posts.sent(session, ref, channel_id, ts)
+
+
+_SYNCHRONOUS_COMMIT_OFF = text("SET LOCAL synchronous_commit = off")
+
+
+@functools.cache
+def _move_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE outbox SET state, <columns> WHERE id IN :ids AND state = :from_state AND
+    attempt_id = :attempt — built once per set of columns."""
+    table = cast(Table, OutboxMessage.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.state == bindparam("from_state"),
+            table.c.attempt_id == bindparam("attempt"),
+        )
+        .values(
+            state=bindparam("to_state"),
+            **{name: bindparam(f"v_{name}") for name in columns},
+        )
+    )
 
 
 def outbox_for(runtime: Runtime) -> Outbox:

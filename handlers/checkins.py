@@ -1,4 +1,7 @@
-"""Check-in listeners: `checkin every|off|now`, the Update button and its form."""
+"""Check-in listeners: `checkin every|off|now`, the Update button and its form.
+
+No Slack call is made here before the commit: posts are outbox rows (bot/services/checkins.py,
+rendered by bot/posts/checkins.py), the form opens after the commit (`open_modal`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.blocks import checkins as views
 from bot.blocks import kit
 from bot.blocks.checkins import read_update_form
 from bot.blocks.ids import Action, BlockId, Callback
@@ -58,12 +62,13 @@ def off(cmd: CheckinOff, req: CommandRequest) -> Reply:
 def now(cmd: CheckinNow, req: CommandRequest) -> Reply:
     service.checkin_now(
         req.session,
+        runtime=req.runtime,
         actor=req.actor,
         channel_id=req.channel_id,
-        client=req.client,
         now=req.runtime.clock.now(),
     )
-    return Reply(text="Check-in posted in this channel.")
+    # Said before the post leaves (a slow or rate-limited Slack never delays this answer).
+    return Reply(text="Check-in posted in this channel; it shows up in a moment if Slack is slow.")
 
 
 # --------------------------------------------------------------------------- the form
@@ -91,7 +96,12 @@ def on_update_button(
         value=kit.decode(action.get("value")),
         message_ts=message_ts,
     )
-    open_modal(session, client, body["trigger_id"], form.view)
+    view = views.update_modal(
+        vendor_name=form.vendor_name,
+        when_label=form.when_label,
+        private_metadata=form.metadata,
+    )
+    open_modal(session, client, body["trigger_id"], view)
 
 
 def on_update_submitted(
@@ -114,8 +124,10 @@ def on_update_submitted(
             runtime=runtime,
             actor=actor,
             metadata=kit.decode(view.get("private_metadata")),
-            form=form,
-            client=client,
+            done=form.done,
+            next_=form.next,
+            blockers=form.blockers,
+            on_track=form.on_track,
             now=runtime.clock.now(),
         )
     except UserError as exc:

@@ -3,17 +3,56 @@ bot keeps quiet in their channel."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.checkins import format_hours
 from bot.commands import Pause, QuietSet, Resume, SlaSet
 from bot.services import responsiveness as service
+from bot.slack import LookupDeferred
 from bot.timeparse import format_local
+from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, subcommand
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    """Only slash subcommands here; the message observer lives in bot.services."""
+    """Slash subcommands, and the vendor's clicks counted as the vendor being heard (the
+    message observer lives in bot.services)."""
+    app.middleware(note_vendor_clicks)
+
+
+def note_vendor_clicks(
+    body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """A vendor-side click on any of the bot's buttons in the vendor channel ends a silence and
+    stops running response clocks, like a message would. Written in the request's own
+    transaction: a click that is refused or fails is rolled back with it."""
+    if body.get("type") == "block_actions" and context.get("actor") is not None:
+        container = body.get("container") or {}
+        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        session = context.get("session")
+        runtime = context.get("runtime")
+        if channel_id and session is not None and runtime is not None:
+            try:
+                service.observe_click(
+                    session,
+                    runtime,
+                    team_id=installing_team(context) or "",
+                    channel_id=str(channel_id),
+                    actor=context["actor"],
+                    now=runtime.clock.now(),
+                )
+            except LookupDeferred:
+                raise  # the request runs again once the read is made
+            except (SlackApiError, LookupError):
+                log.warning("could not tell the side of a click in %s", channel_id)
+    return next()
 
 
 @subcommand(SlaSet)

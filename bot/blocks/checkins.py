@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
+from bot.text import clean, mrkdwn
 
 Block = dict[str, Any]
 
@@ -17,10 +19,29 @@ ON_TRACK_LABELS = {
 }
 ON_TRACK_ICONS = {"yes": ":white_check_mark:", "at_risk": ":warning:", "blocked": ":no_entry:"}
 MAX_FIELD = 3000
+# One answer field in a summary section (Slack allows 3000 characters, escaping adds some).
+SHOWN_FIELD = 2500
+FALLBACK_FIELD = 300
+
+# Everything people typed — a vendor name, an answer — is escaped once here, on the way out
+# (bot/text.py): nothing becomes a live broadcast, masked link or mention of an outsider.
 
 
 def _who(user_id: str | None, fallback: str) -> str:
     return f"<@{user_id}>" if user_id else fallback
+
+
+def _name(vendor_name: str) -> str:
+    return mrkdwn(vendor_name)
+
+
+def _field(value: str | None, live_users: Collection[str], *, limit: int = SHOWN_FIELD) -> str:
+    """An answer's text in a post: cut before it is escaped (never an escape cut in half)."""
+    if not value:
+        return ""
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return mrkdwn(value, live_users=live_users)
 
 
 # --------------------------------------------------------------------------- channel posts
@@ -35,27 +56,28 @@ def checkin_post(
     scheduled: bool = True,
 ) -> tuple[str, list[Block], str]:
     """The check-in post: (fallback text, blocks, one-line summary for bundles)."""
-    who = _who(vendor_user_id, f"{vendor_name} team")
+    name = _name(vendor_name)
+    who = _who(vendor_user_id, f"{name} team")
     ask = (
         f"{who}, how are things going? Share a quick update with *Update*, "
         "or just reply in this thread."
     )
-    text = f"Check-in for {vendor_name}: {ask}"
+    text = f"Check-in for {name}: {ask}"
     blocks = [
-        kit.section(f":wave: *Check-in for {vendor_name}*\n{ask}"),
+        kit.section(f":wave: *Check-in for {name}*\n{ask}"),
         kit.actions(
             kit.button("Update", Action.CHECKIN_UPDATE_VENDOR, {"c": checkin_id}, style="primary"),
             block_id=f"checkin_{checkin_id}",
         ),
         kit.context(f"{'Scheduled check-in' if scheduled else 'Check-in'} · {when_label}"),
     ]
-    summary = f"Check-in for {vendor_name}: {who}, please share an update (Update or reply)"
+    summary = f"Check-in for {name}: {who}, please share an update (Update or reply)"
     return text, blocks, summary
 
 
 def reminder_post(*, vendor_name: str, vendor_user_id: str | None) -> tuple[str, str]:
     """The one in-thread reminder for an unanswered check-in: (text, summary)."""
-    who = _who(vendor_user_id, f"{vendor_name} team")
+    who = _who(vendor_user_id, f"{_name(vendor_name)} team")
     text = (
         f"Friendly reminder, {who}: this check-in is still waiting for an update. "
         "Press *Update* above or reply in this thread."
@@ -71,23 +93,32 @@ def answer_summary(
     done: str | None,
     next_: str | None,
     blockers: str | None,
+    live_users: Collection[str] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """The neat summary of an answer, posted in the check-in's thread."""
+    """The neat summary of an answer, posted in the check-in's thread. The answer's words are
+    shown as written, inert: mentions live only for `live_users` (people in the channel)."""
     status = (
         f"{ON_TRACK_ICONS[on_track]} {ON_TRACK_LABELS[on_track]}"
         if on_track in ON_TRACK_LABELS
         else "status not given"
     )
     head = f"*Check-in update from <@{user_id}>* · {status}"
-    lines = [head]
-    if via == "thread":
-        lines.append(f"*Update (reply in this thread):* {done or ''}")
-    else:
-        lines.append(f"*Done since last time:* {done or '—'}")
-        lines.append(f"*Next:* {next_ or '—'}")
-        lines.append(f"*Blockers:* {blockers}" if blockers else "*Blockers:* none")
-    text = "\n".join(lines)
-    return text, [kit.section(text[:3000])]
+
+    def lines(limit: int) -> list[str]:
+        if via == "thread":
+            return [f"*Update (reply in this thread):* {_field(done, live_users, limit=limit)}"]
+        return [
+            f"*Done since last time:* {_field(done, live_users, limit=limit) or '—'}",
+            f"*Next:* {_field(next_, live_users, limit=limit) or '—'}",
+            f"*Blockers:* {_field(blockers, live_users, limit=limit)}"
+            if blockers
+            else "*Blockers:* none",
+        ]
+
+    # The fallback (notifications, screen readers) is short; the blocks show each field whole.
+    text = "\n".join([head, *lines(FALLBACK_FIELD)])
+    blocks = [kit.section(head)] + [kit.section(line) for line in lines(SHOWN_FIELD)]
+    return text, blocks
 
 
 # --------------------------------------------------------------------------- DMs
@@ -98,8 +129,8 @@ def escalation_dm(
 ) -> str:
     who = _who(vendor_user_id, "the vendor")
     return (
-        f":rotating_light: {vendor_name}: the check-in of {when_label} in <#{channel_id}> is "
-        f"still unanswered after a reminder ({who}). Maybe a quick call would help?"
+        f":rotating_light: {_name(vendor_name)}: the check-in of {when_label} in <#{channel_id}> "
+        f"is still unanswered after a reminder ({who}). Maybe a quick call would help?"
     )
 
 
@@ -115,14 +146,14 @@ def flag_dm(
     label = ON_TRACK_LABELS.get(on_track, on_track)
     icon = ON_TRACK_ICONS.get(on_track, ":warning:")
     lines = [
-        f"{icon} {vendor_name} reports *{label.lower()}* in the check-in "
+        f"{icon} {_name(vendor_name)} reports *{label.lower()}* in the check-in "
         f"(<@{user_id}> in <#{channel_id}>)."
     ]
     if blockers:
-        lines.append(f"Blockers: {blockers}")
+        lines.append(f"Blockers: {_field(blockers, (), limit=1500)}")
     if next_:
-        lines.append(f"Next: {next_}")
-    return "\n".join(lines)[:3900]
+        lines.append(f"Next: {_field(next_, (), limit=1500)}")
+    return "\n".join(lines)
 
 
 def breach_dm(
@@ -134,7 +165,7 @@ def breach_dm(
     sla_hours: float,
 ) -> str:
     return (
-        f":hourglass: {vendor_name} has not answered <@{started_by}>'s message in "
+        f":hourglass: {_name(vendor_name)} has not answered <@{started_by}>'s message in "
         f"<#{channel_id}> of {started_label} within the SLA of {format_hours(sla_hours)} "
         "business hours."
     )
@@ -143,7 +174,7 @@ def breach_dm(
 def silence_dm(*, vendor_name: str, channel_id: str, since_label: str, open_deadlines: int) -> str:
     plural = "deadline is" if open_deadlines == 1 else "deadlines are"
     return (
-        f":mute: {vendor_name} has been silent in <#{channel_id}> for 5 business days "
+        f":mute: {_name(vendor_name)} has been silent in <#{channel_id}> for 5 business days "
         f"(last heard {since_label}) while {open_deadlines} {plural} open. "
         "How about a quick call?"
     )
@@ -192,7 +223,7 @@ def update_modal(*, vendor_name: str, when_label: str, private_metadata: dict[st
         "submit": kit.text("Send update", mrkdwn=False),
         "close": kit.text("Cancel", mrkdwn=False),
         "blocks": [
-            kit.context(f"{vendor_name} · check-in of {when_label}"),
+            kit.context(f"{_name(vendor_name)} · check-in of {when_label}"),
             _input(
                 BlockId.CHECKIN_DONE,
                 "Done since last time",
@@ -255,7 +286,8 @@ def read_update_form(view: dict[str, Any]) -> tuple[UpdateForm | None, dict[str,
         (BlockId.CHECKIN_BLOCKERS, "blockers", False),
     ):
         raw = _value(values, block_id)
-        value = str(raw).strip() if raw else ""
+        # Modal input arrives raw: only what must never be stored is removed.
+        value = clean(str(raw), multiline=True) if raw else ""
         if required and not value:
             errors[block_id] = f"Please say {label}."
         elif len(value) > MAX_FIELD:

@@ -4,11 +4,18 @@ A cadence (`every mon,thu 10:00 Europe/Berlin`) fires at the local wall-clock ti
 `bot.calendar.Cadence` (APScheduler's CronTrigger; weekends and the vendor country's public
 holidays skipped). The sweep writes one CheckIn row per occurrence and one outbox post with the
 dedupe key `checkin:<vendor>:<occurrence>`; after downtime only the newest occurrence is posted.
+`checkin now` writes the same, as a reply to the command (never held by quiet hours, a pause or
+the budget).
 
-The vendor answers with the **Update** form or by replying in the post's thread. No answer
-within the vendor's SLA (business hours, counted from when the post really went out) → one
-reminder in the thread; still none another SLA period after the reminder went out → one DM to
-the internal primary. Never more.
+Nothing here calls Slack: every post is an outbox row naming what to say (rendered when it is
+delivered, `bot.posts.checkins`), written in the transaction of the change it reports. The
+check-in's message ts is recorded when its post is sent (`record_posted`): thread replies are
+matched against it.
+
+The vendor answers with the **Update** form or by replying in the post's thread; the summary of
+an answer goes to the thread, once per answer. No answer within the vendor's SLA (business
+hours, counted from when the post really went out) → one reminder in the thread; still none
+another SLA period after the reminder went out → one DM to the internal primary. Never more.
 """
 
 from __future__ import annotations
@@ -20,15 +27,13 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, outbox
+from bot import text as texts
 from bot.actors import Actor
-from bot.blocks import checkins as views
-from bot.blocks.checkins import UpdateForm
 from bot.calendar import CHECKIN_USAGE, Cadence, parse_days
 from bot.errors import NotFound, UserError
 from bot.outbox import (
@@ -40,15 +45,14 @@ from bot.outbox import (
 )
 from bot.runtime import Runtime
 from bot.services.messages import ChannelMessage
-from bot.services.responsiveness import SYSTEM, business_calendar
+from bot.services.responsiveness import SYSTEM, business_calendar, vendor_heard
 from bot.services.vendors import (
     internal_primary,
     require_side,
     require_vendor,
     side_of,
-    vendor_primary,
 )
-from bot.slack import RATE_LIMITED, rate_limited
+from bot.slack import LookupDeferred
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, parse_clock_time, resolve_zone
 from storage.models import VENDOR, CheckIn, OutboxMessage, Vendor
@@ -58,6 +62,19 @@ from storage.repositories import insert_ignore
 log = logging.getLogger(__name__)
 
 ANSWER_DOING = "send the check-in update"
+MAX_THREAD_ANSWER = 4000
+
+# Render kinds (bot/posts/checkins.py).
+POST = "checkin.post"
+REMINDER = "checkin.reminder"
+ESCALATION = "checkin.escalation"
+SUMMARY = "checkin.summary"
+FLAG = "checkin.flag"
+
+NOT_IN_CHANNEL = (
+    "I can't post in this channel yet. Invite me with `/invite @outsource-bot` and try "
+    "again; nothing was changed."
+)
 
 _BLOCKED = re.compile(r"(?<!not )(?<!n't )(?<!no longer )\bblocked\b", re.IGNORECASE)
 _AT_RISK = re.compile(r"(?<!not )(?<!n't )(?<!no longer )\bat[- ]risk\b", re.IGNORECASE)
@@ -187,19 +204,8 @@ def cadence_off(session: Session, *, actor: Actor, channel_id: str, now: datetim
 # --------------------------------------------------------------------------- posting
 
 
-def _when_label(vendor: Vendor, checkin: CheckIn) -> str:
+def when_label(vendor: Vendor, checkin: CheckIn) -> str:
     return format_local(checkin.scheduled_for, checkin_zone(vendor))
-
-
-def _post_content(vendor: Vendor, checkin: CheckIn) -> tuple[str, list[dict[str, Any]], str]:
-    primary = vendor_primary(vendor)
-    return views.checkin_post(
-        vendor_name=vendor.name,
-        vendor_user_id=primary.user_id if primary else None,
-        checkin_id=checkin.id,
-        when_label=_when_label(vendor, checkin),
-        scheduled=checkin.kind == "scheduled",
-    )
 
 
 def _insert_checkin(
@@ -242,9 +248,11 @@ def _skip_unposted(
     session: Session, vendor: Vendor, *, before: datetime | None, now: datetime, actor: str
 ) -> int:
     """Scheduled check-ins still waiting in the outbox (held by a pause, quiet hours or the
-    budget) are superseded by a newer one: recorded as skipped, never posted late in a burst."""
+    budget) are superseded by a newer one: recorded as skipped, never posted late in a burst.
+    (A `checkin now` is a reply on its way out: it stays.)"""
     query = select(CheckIn).where(
         CheckIn.vendor_id == vendor.id,
+        CheckIn.kind == "scheduled",
         CheckIn.state == "open",
         CheckIn.posted_at.is_(None),
         CheckIn.outbox_key.is_not(None),
@@ -298,7 +306,6 @@ def post_due_checkin(
     if checkin is None:
         return False  # this occurrence exists already
     _skip_unposted(session, vendor, before=latest, now=now, actor=SYSTEM)
-    text, blocks, summary = _post_content(vendor, checkin)
     enqueue(
         session,
         team_id=vendor.team_id,
@@ -306,13 +313,11 @@ def post_due_checkin(
         channel_id=vendor.channel_id,
         kind="checkin",
         now=now,
-        text=text,
-        blocks=blocks,
+        render={"kind": POST, "checkin": checkin.id},
         not_before=latest,
         vendor_id=vendor.id,
         priority=PRIORITY_CHECKIN,
         budgeted=True,
-        summary=summary,
     )
     audit.record(
         session,
@@ -327,28 +332,42 @@ def post_due_checkin(
     return True
 
 
+def _check_membership(runtime: Runtime, vendor: Vendor) -> None:
+    """Refuse `checkin now` at once where the bot is known not to be a member (the post would
+    only fail after the answer). Slack not answering is no refusal: the outbox tries."""
+    try:
+        info = runtime.directory.channel(vendor.team_id, vendor.channel_id)
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError):
+        log.info("could not check membership of %s; posting anyway", vendor.channel_id)
+        return
+    if info is None or info.get("is_member") is False:
+        raise UserError(NOT_IN_CHANNEL)
+
+
 def checkin_now(
-    session: Session, *, actor: Actor, channel_id: str, client: WebClient, now: datetime
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, now: datetime
 ) -> CheckIn:
-    """`checkin now`: the check-in is posted right away as the answer to the command (a
-    command's reply is not held by quiet hours, pause or the budget)."""
+    """`checkin now`: the check-in post leaves right after the commit, as the answer to the
+    command (not held by quiet hours, pause or the budget). One post, however the delivery
+    goes (a 5xx that Slack had accepted is reconciled, a 429 waits in the outbox)."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
-    checkin = _insert_checkin(session, vendor, scheduled_for=now, kind="manual", key=None, now=now)
+    _check_membership(runtime, vendor)
+    key = checkin_key(vendor, now)
+    checkin = _insert_checkin(session, vendor, scheduled_for=now, kind="manual", key=key, now=now)
     if checkin is None:
         raise UserError("A check-in was posted here just now.")
-    text, blocks, _ = _post_content(vendor, checkin)
-    try:
-        resp = client.chat_postMessage(channel=vendor.channel_id, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        if rate_limited(exc):
-            raise UserError(RATE_LIMITED) from None
-        raise UserError(
-            f"I couldn't post in this channel (`{exc.response.get('error')}`). Invite me with "
-            "`/invite @outsource-bot` and try again; nothing was changed."
-        ) from None
-    checkin.message_ts = resp.get("ts")
-    checkin.posted_at = now
-    checkin.reminder_at = business_calendar(vendor).add_business_hours(now, vendor.sla_hours)
+    outbox.reply(
+        session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=key,
+        now=now,
+        kind="checkin",
+        render={"kind": POST, "checkin": checkin.id},
+        vendor_id=vendor.id,
+    )
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -357,9 +376,53 @@ def checkin_now(
         subject=f"checkin:{checkin.id}",
         at=now,
         vendor_id=vendor.id,
-        detail={"message_ts": checkin.message_ts},
+        detail={"key": key},
     )
     return checkin
+
+
+def postable(session: Session, checkin_id: Any) -> tuple[CheckIn, Vendor] | None:
+    """The check-in and its vendor while its post still makes sense (not skipped, the vendor
+    not archived)."""
+    checkin = _get_checkin(session, checkin_id)
+    if checkin is None or checkin.state == "skipped":
+        return None
+    vendor = session.get(Vendor, checkin.vendor_id)
+    if vendor is None or not vendor.active:
+        return None
+    return checkin, vendor
+
+
+def _get_checkin(session: Session, checkin_id: Any) -> CheckIn | None:
+    try:
+        return session.get(CheckIn, int(checkin_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def record_posted(session: Session, checkin_id: Any, *, ts: str) -> None:
+    """The check-in's post is in Slack (run in the transaction that marks its outbox row sent):
+    remember its ts (thread replies are matched against it) and start the SLA from the send."""
+    checkin = _get_checkin(session, checkin_id)
+    if checkin is None:
+        return
+    if ts and checkin.message_ts is None:
+        checkin.message_ts = ts
+    if checkin.posted_at is None and checkin.outbox_key:
+        sent_at = session.scalar(
+            select(OutboxMessage.sent_at).where(OutboxMessage.dedupe_key == checkin.outbox_key)
+        )
+        vendor = session.get(Vendor, checkin.vendor_id)
+        if sent_at is not None and vendor is not None:
+            _start_sla(vendor, checkin, sent_at)
+
+
+def _start_sla(vendor: Vendor, checkin: CheckIn, sent_at: datetime) -> None:
+    checkin.posted_at = sent_at
+    if checkin.state == "open":
+        checkin.reminder_at = business_calendar(vendor).add_business_hours(
+            sent_at, vendor.sla_hours
+        )
 
 
 # --------------------------------------------------------------------------- SLA follow-up
@@ -375,18 +438,15 @@ def _sent_row(session: Session, key: str | None) -> OutboxMessage | None:
 
 
 def sync_posted(session: Session, vendor: Vendor, checkin: CheckIn) -> bool:
-    """Copy the post's ts and send time from the outbox once it went out; start the SLA."""
+    """Copy the post's ts and send time from the outbox once it went out, where the sent hook
+    did not (a row marked sent by an older build); start the SLA."""
     if checkin.posted_at is not None:
         return False
     row = _sent_row(session, checkin.outbox_key)
     if row is None or row.sent_at is None:
         return False
-    checkin.posted_at = row.sent_at
-    checkin.message_ts = row.message_ts
-    if checkin.state == "open":
-        checkin.reminder_at = business_calendar(vendor).add_business_hours(
-            row.sent_at, vendor.sla_hours
-        )
+    checkin.message_ts = checkin.message_ts or row.message_ts
+    _start_sla(vendor, checkin, row.sent_at)
     return True
 
 
@@ -404,13 +464,9 @@ def follow_up(session: Session, vendor: Vendor, checkin: CheckIn, now: datetime)
     sync_posted(session, vendor, checkin)
     if checkin.state != "open" or checkin.posted_at is None:
         return 0
-    primary = vendor_primary(vendor)
     if checkin.reminded_at is None:
         if checkin.reminder_at is None or checkin.reminder_at > now:
             return 0
-        text, summary = views.reminder_post(
-            vendor_name=vendor.name, vendor_user_id=primary.user_id if primary else None
-        )
         made += int(
             enqueue(
                 session,
@@ -419,12 +475,11 @@ def follow_up(session: Session, vendor: Vendor, checkin: CheckIn, now: datetime)
                 channel_id=vendor.channel_id,
                 kind="checkin_reminder",
                 now=now,
-                text=text,
+                render={"kind": REMINDER, "checkin": checkin.id},
                 thread_ts=checkin.message_ts,
                 vendor_id=vendor.id,
                 priority=PRIORITY_NUDGE,
                 budgeted=True,
-                summary=summary,
             )
         )
         checkin.reminded_at = now
@@ -451,12 +506,6 @@ def follow_up(session: Session, vendor: Vendor, checkin: CheckIn, now: datetime)
     checkin.escalated_at = now
     owner = internal_primary(vendor)
     if owner is not None:
-        text = views.escalation_dm(
-            vendor_name=vendor.name,
-            channel_id=vendor.channel_id,
-            vendor_user_id=primary.user_id if primary else None,
-            when_label=_when_label(vendor, checkin),
-        )
         made += int(
             enqueue(
                 session,
@@ -465,11 +514,10 @@ def follow_up(session: Session, vendor: Vendor, checkin: CheckIn, now: datetime)
                 channel_id=owner.user_id,
                 kind="dm",
                 now=now,
-                text=text,
+                render={"kind": ESCALATION, "checkin": checkin.id},
                 vendor_id=vendor.id,
                 priority=PRIORITY_NUDGE,
                 budgeted=False,
-                summary=text[:200],
             )
         )
     audit.record(
@@ -528,15 +576,15 @@ sweep_steps = [("checkins", step_checkins)]
 
 @dataclass(frozen=True)
 class FormRequest:
-    view: dict[str, Any]
+    """What the Update form shows and carries (the handler builds the view)."""
+
+    vendor_name: str
+    when_label: str
+    metadata: dict[str, Any]
 
 
 def _checkin_of(session: Session, vendor: Vendor, checkin_id: Any) -> CheckIn:
-    try:
-        cid = int(checkin_id)
-    except (TypeError, ValueError):
-        raise NotFound("That check-in no longer exists.") from None
-    checkin = session.get(CheckIn, cid)
+    checkin = _get_checkin(session, checkin_id)
     if checkin is None or checkin.vendor_id != vendor.id:
         raise NotFound("That check-in no longer exists.")
     return checkin
@@ -562,12 +610,9 @@ def open_update_form(
         "checkin": checkin.id,
         "ts": message_ts or checkin.message_ts,
     }
-    view = views.update_modal(
-        vendor_name=vendor.name,
-        when_label=_when_label(vendor, checkin),
-        private_metadata=metadata,
+    return FormRequest(
+        vendor_name=vendor.name, when_label=when_label(vendor, checkin), metadata=metadata
     )
-    return FormRequest(view=view)
 
 
 def submit_update(
@@ -576,11 +621,14 @@ def submit_update(
     runtime: Runtime,
     actor: Actor,
     metadata: dict[str, Any],
-    form: UpdateForm,
-    client: WebClient,
+    done: str,
+    next_: str,
+    blockers: str | None,
+    on_track: str,
     now: datetime,
 ) -> CheckInAnswer:
-    """The form was submitted: store the answer, summarize it in the check-in's thread."""
+    """The form was submitted: store the answer and summarize it in the check-in's thread,
+    once (the same answer submitted again changes nothing and posts nothing)."""
     team_id = str(metadata.get("team") or "")
     channel_id = str(metadata.get("channel") or "")
     if not team_id or not channel_id:
@@ -591,21 +639,51 @@ def submit_update(
     checkin = _checkin_of(session, vendor, metadata.get("checkin"))
     require_side(runtime, vendor, actor, VENDOR, ANSWER_DOING)
     sync_posted(session, vendor, checkin)
-    answer = record_answer(
+    answer, new = record_answer(
         session,
         vendor=vendor,
         checkin=checkin,
         user_id=actor.user_id,
         via="form",
         message_ts=None,
-        done=form.done,
-        next_=form.next,
-        blockers=form.blockers,
-        on_track=form.on_track,
+        done=texts.clean(done, multiline=True),
+        next_=texts.clean(next_, multiline=True),
+        blockers=texts.clean(blockers or "", multiline=True) or None,
+        on_track=on_track,
         now=now,
     )
-    _post_summary(client, vendor, checkin, answer, fallback_ts=metadata.get("ts"))
+    vendor_heard(session, vendor, user_id=actor.user_id, now=now, via="form")
+    if new:
+        fallback = metadata.get("ts")
+        _post_summary(
+            session,
+            vendor,
+            checkin,
+            answer,
+            thread_ts=checkin.message_ts or (str(fallback) if fallback else None),
+            now=now,
+        )
     return answer
+
+
+def _same_answer(
+    answer: CheckInAnswer,
+    *,
+    user_id: str,
+    via: str,
+    done: str | None,
+    next_: str | None,
+    blockers: str | None,
+    on_track: str | None,
+) -> bool:
+    return (
+        answer.user_id,
+        answer.via,
+        answer.done_text,
+        answer.next_text,
+        answer.blockers_text,
+        answer.on_track,
+    ) == (user_id, via, done, next_, blockers, on_track)
 
 
 def record_answer(
@@ -621,7 +699,37 @@ def record_answer(
     blockers: str | None,
     on_track: str | None,
     now: datetime,
-) -> CheckInAnswer:
+) -> tuple[CheckInAnswer, bool]:
+    """Store an answer; returns it and whether it is new. The same answer again (a form
+    submitted twice, a message delivered twice) is the one stored already."""
+    # Answers to one check-in are taken one at a time: this no-op write takes the check-in's
+    # row lock (PostgreSQL) or the write lock (SQLite) before the latest answer is read, so two
+    # copies of one submission arriving together still store one answer.
+    session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id)
+        .values(state=CheckIn.state)
+        .execution_options(synchronize_session=False)
+    )
+    latest = session.scalar(
+        select(CheckInAnswer)
+        .where(CheckInAnswer.checkin_id == checkin.id)
+        .order_by(CheckInAnswer.id.desc())
+        .limit(1)
+    )
+    if latest is not None and (
+        (message_ts is not None and latest.message_ts == message_ts)
+        or _same_answer(
+            latest,
+            user_id=user_id,
+            via=via,
+            done=done,
+            next_=next_,
+            blockers=blockers,
+            on_track=on_track,
+        )
+    ):
+        return latest, False
     answer = CheckInAnswer(
         checkin_id=checkin.id,
         vendor_id=vendor.id,
@@ -677,14 +785,6 @@ def record_answer(
     if on_track in ("at_risk", "blocked"):
         owner = internal_primary(vendor)
         if owner is not None:
-            text = views.flag_dm(
-                vendor_name=vendor.name,
-                channel_id=vendor.channel_id,
-                user_id=user_id,
-                on_track=on_track,
-                blockers=blockers,
-                next_=next_,
-            )
             enqueue(
                 session,
                 team_id=vendor.team_id,
@@ -692,37 +792,56 @@ def record_answer(
                 channel_id=owner.user_id,
                 kind="dm",
                 now=now,
-                text=text,
+                render={"kind": FLAG, "answer": answer.id},
                 vendor_id=vendor.id,
                 priority=PRIORITY_OVERDUE if on_track == "blocked" else PRIORITY_DUE,
                 budgeted=False,
-                summary=text[:200],
             )
-    return answer
+    return answer, True
+
+
+def summary_key(checkin: CheckIn, answer: CheckInAnswer) -> str:
+    return f"checkin:{checkin.id}:summary:{answer.id}"
 
 
 def _post_summary(
-    client: WebClient | None,
+    session: Session,
     vendor: Vendor,
     checkin: CheckIn,
     answer: CheckInAnswer,
     *,
-    fallback_ts: Any = None,
+    thread_ts: str | None,
+    now: datetime,
 ) -> None:
-    thread_ts = checkin.message_ts or (str(fallback_ts) if fallback_ts else None)
-    if client is None or not thread_ts:
+    """The answer's summary in the check-in's thread: a reply to the person, once."""
+    if not thread_ts:
+        log.info("check-in %s has no message to answer in; no summary", checkin.id)
         return
-    text, blocks = views.answer_summary(
-        user_id=answer.user_id,
-        via=answer.via,
-        on_track=answer.on_track,
-        done=answer.done_text,
-        next_=answer.next_text,
-        blockers=answer.blockers_text,
+    outbox.reply(
+        session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=summary_key(checkin, answer),
+        now=now,
+        kind="checkin_summary",
+        render={"kind": SUMMARY, "answer": answer.id},
+        thread_ts=thread_ts,
+        vendor_id=vendor.id,
     )
-    client.chat_postMessage(
-        channel=vendor.channel_id, thread_ts=thread_ts, text=text, blocks=blocks
-    )
+
+
+def answer_of(session: Session, answer_id: Any) -> tuple[CheckInAnswer, Vendor] | None:
+    """An answer and its vendor, for its summary and DM (None once the vendor is archived)."""
+    try:
+        answer = session.get(CheckInAnswer, int(answer_id))
+    except (TypeError, ValueError):
+        return None
+    if answer is None:
+        return None
+    vendor = session.get(Vendor, answer.vendor_id)
+    if vendor is None or not vendor.active:
+        return None
+    return answer, vendor
 
 
 def on_track_from_text(text: str) -> str | None:
@@ -734,6 +853,35 @@ def on_track_from_text(text: str) -> str | None:
     return None
 
 
+def _checkin_of_thread(session: Session, vendor: Vendor, thread_ts: str) -> CheckIn | None:
+    """The open check-in whose post started this thread."""
+    checkin = session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.vendor_id == vendor.id,
+            CheckIn.state == "open",
+            CheckIn.message_ts == thread_ts,
+        )
+        .order_by(CheckIn.scheduled_for.desc())
+        .limit(1)
+    )
+    if checkin is not None:
+        return checkin
+    # Posts the sent hook did not record (marked sent by an older build).
+    for candidate in session.scalars(
+        select(CheckIn).where(
+            CheckIn.vendor_id == vendor.id,
+            CheckIn.state == "open",
+            CheckIn.posted_at.is_(None),
+            CheckIn.outbox_key.is_not(None),
+        )
+    ).all():
+        sync_posted(session, vendor, candidate)
+        if candidate.message_ts == thread_ts:
+            return candidate
+    return None
+
+
 def observe_thread_answer(session: Session, runtime: Runtime, msg: ChannelMessage) -> None:
     """A vendor-side reply in an open check-in's thread is its answer."""
     if msg.is_bot or msg.actor is None:
@@ -742,35 +890,31 @@ def observe_thread_answer(session: Session, runtime: Runtime, msg: ChannelMessag
     if not thread_ts or thread_ts == msg.ts or not msg.text.strip():
         return
     vendor = msg.vendor
-    candidates = session.scalars(
-        select(CheckIn)
-        .where(CheckIn.vendor_id == vendor.id, CheckIn.state == "open")
-        .order_by(CheckIn.scheduled_for.desc())
-    ).all()
-    checkin = None
-    for candidate in candidates:
-        sync_posted(session, vendor, candidate)
-        if candidate.message_ts == thread_ts and checkin is None:
-            checkin = candidate
+    checkin = _checkin_of_thread(session, vendor, thread_ts)
     if checkin is None:
         return
     if side_of(runtime, vendor, msg.actor) != VENDOR:
         return
-    text = msg.text.strip()
-    answer = record_answer(
+    # Decoded once on the way in (Slack's entities and markup → plain text).
+    text = texts.clean(texts.from_slack(msg.text), multiline=True)[:MAX_THREAD_ANSWER]
+    if not text:
+        return
+    now = runtime.clock.now()
+    answer, new = record_answer(
         session,
         vendor=vendor,
         checkin=checkin,
         user_id=msg.actor.user_id,
         via="thread",
         message_ts=msg.ts,
-        done=text[:4000],
+        done=text,
         next_=None,
         blockers=None,
         on_track=on_track_from_text(text),
-        now=runtime.clock.now(),
+        now=now,
     )
-    _post_summary(runtime.client(vendor.team_id), vendor, checkin, answer)
+    if new:
+        _post_summary(session, vendor, checkin, answer, thread_ts=thread_ts, now=now)
 
 
 message_observers = [observe_thread_answer]

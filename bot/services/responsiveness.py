@@ -9,6 +9,11 @@ running when its SLA runs out DMs the internal primary once.
 
 Silence: no vendor-side message for 5 business days while deadlines are open → one DM to the
 internal primary per silence spell.
+
+The vendor is heard through messages, and also through their clicks on the bot's buttons and
+their check-in form answers (`vendor_heard`): those stop running clocks too and end a silence.
+The DMs are outbox rows rendered when delivered (`bot.posts.checkins`): one whose clock was
+stopped, or whose silence ended, in the meantime is dropped.
 """
 
 from __future__ import annotations
@@ -27,14 +32,19 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import Actor
-from bot.blocks import checkins as views
 from bot.calendar import BusinessCalendar, local_day_bounds
 from bot.errors import UserError
 from bot.outbox import PRIORITY_NUDGE, enqueue
 from bot.runtime import Runtime
 from bot.services.messages import ChannelMessage
 from bot.services.noise import allowed_from
-from bot.services.vendors import active_contacts, internal_primary, require_vendor, side_of
+from bot.services.vendors import (
+    active_contacts,
+    internal_primary,
+    require_vendor,
+    side_of,
+    vendor_for_channel,
+)
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, parse_duration, parse_quiet_hours
 from storage.models import (
@@ -309,16 +319,52 @@ def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> 
     side = side_of(runtime, vendor, msg.actor)
     now = runtime.clock.now()
     if side == VENDOR:
-        last = vendor.last_vendor_message_at
-        # Silence is measured in business days: a busy channel need not rewrite the vendor
-        # row on every message.
-        if last is None or now - last >= LAST_MESSAGE_PRECISION or now < last:
-            vendor.last_vendor_message_at = now
+        _note_heard(vendor, now)
         stop_clocks(session, vendor=vendor, msg=msg, now=now)
     elif side == INTERNAL and (
         asks_question(msg.text) or mentions_vendor_side(runtime, vendor, msg.text)
     ):
         start_clock(session, vendor=vendor, msg=msg, now=now)
+
+
+def _note_heard(vendor: Vendor, now: datetime) -> None:
+    last = vendor.last_vendor_message_at
+    # Silence is measured in business days: a busy channel need not rewrite the vendor row on
+    # every message.
+    if last is None or now - last >= LAST_MESSAGE_PRECISION or now < last:
+        vendor.last_vendor_message_at = now
+
+
+def vendor_heard(
+    session: Session, vendor: Vendor, *, user_id: str, now: datetime, via: str
+) -> list[ResponseClock]:
+    """The vendor side answered without a message — a click on one of the bot's buttons, a
+    check-in form (`via`): like a top-level message, it ends a silence and stops the running
+    clocks (the vendor is there and answering; nobody is told they went quiet)."""
+    _note_heard(vendor, now)
+    clocks = list(
+        session.scalars(_RUNNING_CLOCKS, {"clock_vendor_id": vendor.id, "clock_now": now})
+    )
+    _stop(session, vendor, clocks, user_id=user_id, stop_ts=None, now=now, via=via)
+    return clocks
+
+
+def observe_click(
+    session: Session,
+    runtime: Runtime,
+    *,
+    team_id: str,
+    channel_id: str,
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """A click in a vendor channel by someone on the vendor side is the vendor being heard.
+    True when it was."""
+    vendor = vendor_for_channel(session, team_id=team_id, channel_id=channel_id)
+    if vendor is None or side_of(runtime, vendor, actor) != VENDOR:
+        return False
+    vendor_heard(session, vendor, user_id=actor.user_id, now=now, via="click")
+    return True
 
 
 def start_clock(
@@ -397,26 +443,42 @@ def stop_clocks(
         query = _RUNNING_CLOCKS_OF_THREAD
         params = {"clock_vendor_id": vendor.id, "clock_now": now, "clock_thread_ts": thread_ts}
     clocks = list(session.scalars(query, params))
-    if not clocks:
-        return []
-    cal = business_calendar(vendor)
     assert msg.actor is not None
+    _stop(session, vendor, clocks, user_id=msg.actor.user_id, stop_ts=msg.ts, now=now)
+    return clocks
+
+
+def _stop(
+    session: Session,
+    vendor: Vendor,
+    clocks: list[ResponseClock],
+    *,
+    user_id: str,
+    stop_ts: str | None,
+    now: datetime,
+    via: str | None = None,
+) -> None:
+    if not clocks:
+        return
+    cal = business_calendar(vendor)
     for clock in clocks:
         clock.stopped_at = now
-        clock.stopped_by = msg.actor.user_id
-        clock.stop_ts = msg.ts
+        clock.stopped_by = user_id
+        clock.stop_ts = stop_ts
         clock.business_seconds = cal.business_seconds_between(clock.started_at, now)
+        detail: dict[str, object] = {"business_hours": round(clock.business_seconds / 3600, 3)}
+        if via is not None:
+            detail["via"] = via
         audit.record(
             session,
             team_id=vendor.team_id,
-            actor=msg.actor.user_id,
+            actor=user_id,
             action="response_clock.stop",
             subject=f"response_clock:{clock.id}",
             at=now,
             vendor_id=vendor.id,
-            detail={"business_hours": round(clock.business_seconds / 3600, 3)},
+            detail=detail,
         )
-    return clocks
 
 
 message_observers = [observe_message]
@@ -425,13 +487,17 @@ message_observers = [observe_message]
 # --------------------------------------------------------------------------- sweep steps
 
 
+BREACH = "responsiveness.breach"  # render kinds (bot/posts/checkins.py)
+SILENCE = "responsiveness.silence"
+
+
 def _dm(
     session: Session,
     *,
     vendor: Vendor,
     user_id: str,
     key: str,
-    text: str,
+    render: dict[str, object],
     now: datetime,
     priority: int = PRIORITY_NUDGE,
 ) -> bool:
@@ -442,11 +508,10 @@ def _dm(
         channel_id=user_id,
         kind="dm",
         now=now,
-        text=text,
+        render=render,
         vendor_id=vendor.id,
         priority=priority,
         budgeted=False,
-        summary=text[:200],
     )
 
 
@@ -471,19 +536,12 @@ def step_breaches(session: Session, ctx: SweepContext) -> int:
         owner = internal_primary(vendor)
         sent = False
         if owner is not None:
-            text = views.breach_dm(
-                vendor_name=vendor.name,
-                channel_id=vendor.channel_id,
-                started_by=clock.started_by,
-                started_label=format_local(clock.started_at, vendor_tz(vendor)),
-                sla_hours=clock.sla_hours or vendor.sla_hours,
-            )
             sent = _dm(
                 session,
                 vendor=vendor,
                 user_id=owner.user_id,
                 key=f"response:{clock.id}:breach",
-                text=text,
+                render={"kind": BREACH, "clock": clock.id},
                 now=now,
             )
             made += int(sent)
@@ -498,6 +556,17 @@ def step_breaches(session: Session, ctx: SweepContext) -> int:
             detail={"notified": owner.user_id if owner else None},
         )
     return made
+
+
+def open_deadline_count(session: Session, vendor_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Deadline)
+            .where(Deadline.vendor_id == vendor_id, Deadline.state == "open")
+        )
+        or 0
+    )
 
 
 def silence_started(vendor: Vendor) -> datetime:
@@ -532,19 +601,13 @@ def step_silence(session: Session, ctx: SweepContext) -> int:
         vendor.silence_notified_at = now
         owner = internal_primary(vendor)
         if owner is not None:
-            text = views.silence_dm(
-                vendor_name=vendor.name,
-                channel_id=vendor.channel_id,
-                since_label=format_local(since, vendor_tz(vendor)),
-                open_deadlines=int(open_counts[vendor.id]),
-            )
             made += int(
                 _dm(
                     session,
                     vendor=vendor,
                     user_id=owner.user_id,
                     key=f"silence:{vendor.id}:{since.isoformat()}",
-                    text=text,
+                    render={"kind": SILENCE, "vendor": vendor.id, "since": since.isoformat()},
                     now=now,
                 )
             )
@@ -632,9 +695,13 @@ def response_stats(
     )
 
 
+def format_hours(hours: float) -> str:
+    return f"{hours:g}"
+
+
 def describe_settings(vendor: Vendor, now: datetime) -> str:
     """One line for status views: SLA, quiet hours, pause, budget (internal-only)."""
-    sla = views.format_hours(vendor.sla_hours)
+    sla = format_hours(vendor.sla_hours)
     parts = [f"SLA {sla} business hour{'' if vendor.sla_hours == 1 else 's'}"]
     if vendor.quiet_start and vendor.quiet_end:
         parts.append(f"quiet {vendor.quiet_start}–{vendor.quiet_end}")
