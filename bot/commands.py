@@ -836,6 +836,10 @@ def _parse_change(rest: list[Token]) -> Command:
             raise _fail("Which change request? Give its number.", key)
         if len(rest) == 2 and re.fullmatch(r"#?\d+", rest[1].text):
             return ChangeWithdraw(number=_need_number(rest[1], key, what="change request"))
+        if len(rest) == 2 and rest[1].bare:
+            # `change withdraw abc`: a mistyped number, not a change described as "withdraw abc"
+            # (a description is quoted: `change "withdraw the old API"`).
+            raise _fail(f"`{rest[1].text}` is not a change request number.", key)
     key = "change"
     text = _quoted_or_words(rest, what="description", key=key)
     if not clean(text):

@@ -1,12 +1,13 @@
-"""Deadline listeners: `deadline add|list|show|done|move`, `change`, and the buttons on
-reminders (Acknowledge, Mark done) and change requests (Approve/Decline for each side)."""
+"""Deadline listeners: `deadline add|list|show|done|move|cancel|rename|owner`,
+`change [withdraw]`, and the buttons on reminders (Acknowledge, Mark done), change requests
+(Approve/Decline for each side) and `deadline add`'s confirmation (Undo)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
@@ -17,15 +18,20 @@ from bot.blocks import kit
 from bot.blocks.ids import Action
 from bot.commands import (
     ChangeRequestCmd,
+    ChangeWithdraw,
     DeadlineAdd,
+    DeadlineCancel,
     DeadlineDone,
     DeadlineList,
     DeadlineMove,
+    DeadlineOwner,
+    DeadlineRename,
     DeadlineShow,
 )
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import deadlines as service
+from bot.unit_of_work import after_commit
 from handlers.routing import CommandRequest, Reply, subcommand
 from storage.models import INTERNAL, VENDOR, Deadline
 
@@ -40,6 +46,7 @@ NOT_IN_CHANNEL = (
 def register(app: App) -> None:
     app.action(Action.DEADLINE_ACK_VENDOR)(on_acknowledge)
     app.action(Action.DEADLINE_DONE)(on_mark_done)
+    app.action(Action.DEADLINE_UNDO_INTERNAL)(on_undo)
     app.action(Action.CHANGE_APPROVE_INTERNAL)(on_change_decision)
     app.action(Action.CHANGE_DECLINE_INTERNAL)(on_change_decision)
     app.action(Action.CHANGE_APPROVE_VENDOR)(on_change_decision)
@@ -62,7 +69,9 @@ def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
         milestone=cmd.milestone,
         parent_number=cmd.parent_number,
     )
-    text, blocks = views.added_reply(added)
+    text, blocks = views.added_reply(
+        added, undo_minutes=int(service.UNDO_WINDOW.total_seconds() // 60)
+    )
     # Both sides see the new deadline in the channel (and the vendor can acknowledge it now):
     # posted after the commit, by the outbox.
     vendor = added.vendor
@@ -70,7 +79,7 @@ def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
         req.session,
         team_id=vendor.team_id,
         channel_id=vendor.channel_id,
-        key=f"announce:deadline:{added.deadline.id}",
+        key=announcement_key(added.deadline.id),
         kind="deadline_added",
         now=req.runtime.clock.now(),
         render={
@@ -132,6 +141,111 @@ def move(cmd: DeadlineMove, req: CommandRequest) -> Reply:
     return Reply(text=views.move_requested_reply(view))
 
 
+@subcommand(DeadlineCancel)
+def cancel(cmd: DeadlineCancel, req: CommandRequest) -> Reply:
+    result = service.cancel_deadline(
+        req.session,
+        runtime=req.runtime,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        number=cmd.number,
+        reason=cmd.reason,
+    )
+    _tell_cancelled(req.session, req.runtime, result)
+    return Reply(text=views.cancelled_reply(result.deadline))
+
+
+@subcommand(DeadlineRename)
+def rename(cmd: DeadlineRename, req: CommandRequest) -> Reply:
+    result = service.rename_deadline(
+        req.session,
+        runtime=req.runtime,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        number=cmd.number,
+        title=cmd.title,
+    )
+    _tell_corrected(req, result, "rename", "deadline.renamed")
+    return Reply(text=views.renamed_reply(result.deadline))
+
+
+@subcommand(DeadlineOwner)
+def owner(cmd: DeadlineOwner, req: CommandRequest) -> Reply:
+    result = service.set_owner(
+        req.session,
+        runtime=req.runtime,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        number=cmd.number,
+        user_id=cmd.user_id,
+    )
+    _tell_corrected(req, result, "owner", "deadline.owner")
+    return Reply(text=views.owner_reply(result.deadline))
+
+
+def announcement_key(deadline_id: int) -> str:
+    """The outbox key of the in-channel note that a deadline was set."""
+    return f"announce:deadline:{deadline_id}"
+
+
+def _tell_cancelled(session: Session, runtime: Runtime, result: service.Cancelled) -> None:
+    """After a cancel, the channel is told (an Undo only rewrites the deadline's note), the
+    note loses its buttons, and the change requests it closed say so."""
+    deadline, vendor = result.deadline, result.vendor
+    now = runtime.clock.now()
+    if not result.undo:
+        outbox.reply(
+            session,
+            team_id=vendor.team_id,
+            channel_id=vendor.channel_id,
+            key=f"cancel:deadline:{deadline.id}",
+            kind="deadline_cancelled",
+            now=now,
+            render={"kind": "deadline.cancelled", "deadline": deadline.id},
+            vendor_id=vendor.id,
+        )
+    outbox.update_message(
+        session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        of=announcement_key(deadline.id),
+        now=now,
+        kind="deadline_added",
+        render={
+            "kind": "deadline.announcement",
+            "deadline": deadline.id,
+            "actor": deadline.created_by,
+            "update": True,
+        },
+    )
+    for change_id in result.closed_changes:
+        outbox.update_message(
+            session,
+            team_id=vendor.team_id,
+            channel_id=vendor.channel_id,
+            of=service.change_post_key(change_id),
+            now=now,
+            kind="change_request",
+            render={"kind": "change.request", "change": change_id},
+        )
+
+
+def _tell_corrected(req: CommandRequest, result: service.Corrected, what: str, kind: str) -> None:
+    """The channel's note of a rename or a new owner, rendered from its audit row (one note per
+    correction: the key is the audit row's)."""
+    vendor = result.vendor
+    outbox.reply(
+        req.session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=f"{what}:deadline:{result.deadline.id}:{result.audit_id}",
+        kind=f"deadline_{what}",
+        now=req.runtime.clock.now(),
+        render={"kind": kind, "audit": result.audit_id},
+        vendor_id=vendor.id,
+    )
+
+
 @subcommand(ChangeRequestCmd)
 def change(cmd: ChangeRequestCmd, req: CommandRequest) -> Reply:
     view = service.request_change(
@@ -143,6 +257,28 @@ def change(cmd: ChangeRequestCmd, req: CommandRequest) -> Reply:
     )
     _post_change(req, view)
     return Reply(text=views.change_requested_reply(view))
+
+
+@subcommand(ChangeWithdraw)
+def withdraw(cmd: ChangeWithdraw, req: CommandRequest) -> Reply:
+    view = service.withdraw_change(
+        req.session,
+        runtime=req.runtime,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        number=cmd.number,
+    )
+    cr = view.change
+    outbox.update_message(
+        req.session,
+        team_id=view.vendor.team_id,
+        channel_id=cr.channel_id or view.vendor.channel_id,
+        of=service.change_post_key(cr.id),
+        now=req.runtime.clock.now(),
+        kind="change_request",
+        render={"kind": "change.request", "change": cr.id},
+    )
+    return Reply(text=views.withdrawn_reply(view))
 
 
 def _post_change(req: CommandRequest, view: service.ChangeView) -> None:
@@ -233,6 +369,29 @@ def on_mark_done(
         session, runtime=runtime, actor=actor, channel_id=channel, deadline_id=_int(value.get("d"))
     )
     _update_reminder(session, runtime, body, deadline)
+
+
+def on_undo(
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+) -> None:
+    """Undo on `deadline add`'s (ephemeral) confirmation: the deadline is taken back and the
+    confirmation says so in place."""
+    ack()
+    channel, value, _ = _clicked(body)
+    result = service.undo_add(
+        session, runtime=runtime, actor=actor, deadline_id=_int(value.get("d")), channel_id=channel
+    )
+    _tell_cancelled(session, runtime, result)
+    text = views.undone_reply(result.deadline)
+    after_commit(
+        session,
+        lambda: respond(text=text, response_type="ephemeral", replace_original=True),
+    )
 
 
 DECISIONS = {

@@ -83,11 +83,17 @@ def handle_listener_error(
     session = context.get("session")
     if respond is not None and session is not None and kind in CLICKS:
         # After the rollback, off the request's thread (bot/unit_of_work.py).
-        after_rollback(
-            session,
-            lambda: respond(text=message, response_type="ephemeral", replace_original=False),
-        )
+        after_rollback(session, lambda: tell_ephemeral(respond, message))
     return BoltResponse(status=200, body="")
+
+
+def tell_ephemeral(respond: Any, message: str) -> None:
+    """Answer through the request's response_url. One that cannot be reached (expired, or
+    not a URL at all in a crafted payload) is one log line, not a traceback."""
+    try:
+        respond(text=message, response_type="ephemeral", replace_original=False)
+    except Exception as exc:
+        log.warning("could not answer through response_url: %s", type(exc).__name__)
 
 
 CLICKS = ("block_actions", "message_action", "shortcut")

@@ -1,5 +1,7 @@
-"""Overview listeners: `status`, `access add|list`, `offboard`, `export`, the App Home and its
-buttons, and the Done buttons of offboarding checklists."""
+"""Overview listeners: `status`, `access add|remove|list`, `offboard`, `export`, the App Home
+and its buttons, and the Done buttons of offboarding checklists. None of them calls Slack: the
+Home is published and export files are uploaded after the commit (bot/services), messages go
+through the outbox."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot import text
 from bot.actors import Actor
 from bot.blocks import kit
 from bot.blocks import overview as views
 from bot.blocks.ids import Action
-from bot.commands import AccessAdd, AccessList, Export, Offboard, Status
+from bot.commands import AccessAdd, AccessList, AccessRemove, Export, Offboard, Status
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.services import access, export, offboarding, overview
@@ -57,13 +60,37 @@ def access_add(cmd: AccessAdd, req: CommandRequest) -> Reply:
         user_id=cmd.user_id,
         now=req.runtime.clock.now(),
     )
+    system = text.mrkdwn(added.item.system)
+    vendor = text.mrkdwn(added.vendor.name)
+    # The person was checked to be in the channel: their mention may stay live.
     who = f" for <@{added.item.user_id}>" if added.item.user_id else ""
     if added.created:
-        text = f"Recorded: *{added.item.system}*{who} for {added.vendor.name}."
+        said = f"Recorded: *{system}*{who} for {vendor}."
     else:
-        text = f"Already on record: *{added.item.system}*{who}; nothing changed."
-    text += f" {added.active} on record now (`/outsource access list`). Only you can see this."
-    return Reply(text=text)
+        said = f"Already on record: *{system}*{who}; nothing changed."
+    said += f" {added.active} on record now (`/outsource access list`). Only you can see this."
+    return Reply(text=said)
+
+
+@subcommand(AccessRemove)
+def access_remove(cmd: AccessRemove, req: CommandRequest) -> Reply:
+    removed = access.remove_access(
+        req.session,
+        runtime=req.runtime,
+        actor=req.actor,
+        channel_id=req.channel_id,
+        system=cmd.system,
+        now=req.runtime.clock.now(),
+    )
+    system = text.mrkdwn(removed.items[0].system)
+    people = [f"<@{i.user_id}>" for i in removed.items if i.user_id]
+    whom = f" (for {', '.join(people)})" if people else ""
+    said = (
+        f"Removed from the access inventory of {text.mrkdwn(removed.vendor.name)}: "
+        f"*{system}*{whom}. {removed.active} on record now (`/outsource access list`). "
+        "Only you can see this."
+    )
+    return Reply(text=said)
 
 
 @subcommand(AccessList)
@@ -107,6 +134,7 @@ def export_record(cmd: Export, req: CommandRequest) -> Reply:
         channel_id=req.channel_id,
         fmt=cmd.fmt,
         now=req.runtime.clock.now(),
+        request_key=req.trigger_id,
     )
     return Reply(text=outcome.message)
 
@@ -172,25 +200,19 @@ def on_home_status(
 
 
 def on_home_export(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    runtime: Runtime,
-    actor: Actor,
+    ack: Ack, body: dict[str, Any], session: Session, runtime: Runtime, actor: Actor
 ) -> None:
     ack()
-    outcome = export.request_export_for_vendor(
+    # The file follows in the DM after the commit; a long record is announced there first.
+    export.request_export_for_vendor(
         session,
         runtime=runtime,
         actor=actor,
         vendor_id=_vendor_id(body),
         fmt="md",
         now=runtime.clock.now(),
+        request_key=body.get("trigger_id"),
     )
-    if outcome.request.state != "sent":
-        # A large or failed export: say so in the DM (the file follows there).
-        client.chat_postMessage(channel=actor.user_id, text=outcome.message)
 
 
 # --------------------------------------------------------------------------- offboarding

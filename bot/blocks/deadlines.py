@@ -132,6 +132,10 @@ def _status_blocks(deadline: Deadline, tz: ZoneInfo, tag: str) -> list[Block]:
     """What a reminder shows below its text: state, and the buttons still useful."""
     blocks: list[Block] = []
     value = {"d": deadline.id}
+    if deadline.state == "cancelled":
+        status = kit.context(_cancelled_line(deadline, tz))
+        status["block_id"] = _block_id(deadline, tag, "status")
+        return [status]
     if deadline.state == "done":
         when = format_local(deadline.done_at, tz) if deadline.done_at else ""
         status = kit.context(f"✅ Done — marked by {_who(deadline.done_by)}, {when}")
@@ -152,6 +156,14 @@ def _status_blocks(deadline: Deadline, tz: ZoneInfo, tag: str) -> list[Block]:
         ]
     blocks.append(kit.actions(*buttons, block_id=_block_id(deadline, tag, "act")))
     return blocks
+
+
+def _cancelled_line(deadline: Deadline, tz: ZoneInfo) -> str:
+    when = format_local(deadline.cancelled_at, tz) if deadline.cancelled_at else ""
+    if deadline.cancel_reason == "undone":
+        return f"↩️ Undone by {_who(deadline.cancelled_by)}, {when}"
+    reason = f" — reason: {kit.escape(deadline.cancel_reason)}" if deadline.cancel_reason else ""
+    return f"🚫 Cancelled by {_who(deadline.cancelled_by)}, {when}{reason}"
 
 
 def refresh_reminder_blocks(blocks: list[Block], deadline: Deadline, tz: ZoneInfo) -> list[Block]:
@@ -196,12 +208,64 @@ def announcement(
     kind = "milestone" if deadline.milestone else "deadline"
     owner = f" · owner {_who(deadline.owner_user_id)}" if deadline.owner_user_id else ""
     text = f"📌 <@{actor_user_id}> set {kind} {_title(deadline)} — due *{due}*{owner}"
+    plain = f"📌 New {kind} {_plain_title(deadline)} — due {due}"
+    if deadline.state == "cancelled" and deadline.cancel_reason == "undone":
+        # Taken back with Undo moments after it was set: the note says only that.
+        text = f"↩️ <@{actor_user_id}> set {kind} {_title(deadline)}, then took it back."
+        plain = f"↩️ {kind.capitalize()} {_plain_title(deadline)} was taken back"
+    elif deadline.state == "cancelled":
+        plain = f"🚫 {kind.capitalize()} {_plain_title(deadline)} was cancelled"
     blocks = [
         kit.section(text, block_id=_block_id(deadline, "added", "text")),
         *_status_blocks(deadline, tz, "added"),
     ]
-    plain = f"📌 New {kind} {_plain_title(deadline)} — due {due}"
     return {"text": plain, "blocks": blocks}
+
+
+def cancelled_notice(
+    deadline: Deadline, *, tz: ZoneInfo, owner_user_id: str | None
+) -> tuple[str, list[Block]]:
+    """In the channel when a deadline is cancelled, so both sides know (and why)."""
+    kind = "milestone" if deadline.milestone else "deadline"
+    due = format_local(deadline.due_at, tz)
+    lines = [
+        f"🚫 {_who(deadline.cancelled_by)} cancelled {kind} {_title(deadline)} (it was due {due})."
+    ]
+    if deadline.cancel_reason:
+        lines.append(f"> Reason: {kit.escape(deadline.cancel_reason)}")
+    tail = "No more reminders for it; its history stays in `/outsource deadline show "
+    tail += f"{deadline.number}`."
+    if owner_user_id:
+        tail = f"<@{owner_user_id}>: " + tail[0].lower() + tail[1:]
+    lines.append(tail)
+    plain = f"🚫 {kind.capitalize()} {_plain_title(deadline)} was cancelled" + (
+        f": {one_line(deadline.cancel_reason)}" if deadline.cancel_reason else ""
+    )
+    return plain[:3000], [kit.section("\n".join(lines)[:3000])]
+
+
+def renamed_notice(
+    deadline: Deadline, *, old_title: str, new_title: str, actor_user_id: str
+) -> tuple[str, list[Block]]:
+    mark = f"{MILESTONE} " if deadline.milestone else ""
+    text = (
+        f"✏️ <@{actor_user_id}> renamed {mark}#{deadline.number}: "
+        f"~{kit.escape(old_title)}~ → *{kit.escape(new_title)}*"
+    )
+    plain = f"✏️ #{deadline.number} renamed: {one_line(old_title)} → {one_line(new_title)}"
+    return plain[:3000], [kit.section(text[:3000])]
+
+
+def owner_notice(
+    deadline: Deadline, *, old_owner: str | None, new_owner: str, actor_user_id: str
+) -> tuple[str, list[Block]]:
+    was = f" (was {_who(old_owner)})" if old_owner else ""
+    text = (
+        f"👤 <@{actor_user_id}> made <@{new_owner}> the owner of {_title(deadline)}{was}. "
+        "Reminders mention the new owner from now on."
+    )
+    plain = f"👤 New owner of {_plain_title(deadline)}"
+    return plain[:3000], [kit.section(text[:3000])]
 
 
 def escalation_dm(
@@ -247,7 +311,8 @@ def escalation_dm(
 # --------------------------------------------------------------------------- command replies
 
 
-def added_reply(added: Added) -> tuple[str, list[Block]]:
+def added_reply(added: Added, *, undo_minutes: int | None = None) -> tuple[str, list[Block]]:
+    """The ephemeral confirmation of `deadline add`; with an Undo button for `undo_minutes`."""
     d = added.deadline
     due = format_both(d.due_at, added.vendor_tz, added.user_tz)
     kind = "Milestone" if d.milestone else "Deadline"
@@ -275,11 +340,48 @@ def added_reply(added: Added) -> tuple[str, list[Block]]:
             f"First reminder {format_both(d.next_reminder_at, added.vendor_tz, added.user_tz)}."
         )
     text = "\n".join(lines)
-    return text, [kit.section(text)]
+    blocks = [kit.section(text)]
+    if undo_minutes:
+        blocks.append(
+            kit.actions(
+                kit.button("Undo", Action.DEADLINE_UNDO_INTERNAL, {"d": d.id}),
+                block_id=f"{block_prefix(d.id)}undo",
+            )
+        )
+        blocks.append(kit.context(f"Added by mistake? Undo works for {undo_minutes} minutes."))
+    return text, blocks
 
 
 def done_reply(deadline: Deadline) -> str:
     return f"✅ {_title(deadline)} is done. Reminders for it have stopped."
+
+
+def cancelled_reply(deadline: Deadline) -> str:
+    return (
+        f"🚫 {_title(deadline)} is cancelled. Reminders for it have stopped, and the channel "
+        "was told."
+    )
+
+
+def undone_reply(deadline: Deadline) -> str:
+    return f"↩️ Undone: {_title(deadline)} was taken back, and its note in the channel says so."
+
+
+def renamed_reply(deadline: Deadline) -> str:
+    return (
+        f"✏️ #{deadline.number} is now called *{kit.escape(deadline.title)}*. The channel was told."
+    )
+
+
+def owner_reply(deadline: Deadline) -> str:
+    return f"👤 {_who(deadline.owner_user_id)} now owns {_title(deadline)}. The channel was told."
+
+
+def withdrawn_reply(view: ChangeView) -> str:
+    return (
+        f"↩️ Change request #{view.change.id} is withdrawn; its message in the channel says so "
+        "and its buttons no longer do anything."
+    )
 
 
 def move_requested_reply(view: ChangeView) -> str:
@@ -290,6 +392,7 @@ def move_requested_reply(view: ChangeView) -> str:
         f"📨 Change request posted: move {_title(view.deadline)} to "
         f"*{format_both(cr.new_due_at, view.vendor_tz, tz)}*. The date changes when both "
         "sides have approved it in the channel."
+        f" (Request #{cr.id}; to take it back: `/outsource change withdraw {cr.id}`.)"
     )
     if view.day_off:
         text += f"\n⚠️ {view.day_off} The request is posted anyway."
@@ -299,6 +402,8 @@ def move_requested_reply(view: ChangeView) -> str:
 def change_requested_reply(view: ChangeView) -> str:
     return (
         "📨 Change request posted in the channel. It takes effect when both sides have approved it."
+        f" (Request #{view.change.id}; to take it back: "
+        f"`/outsource change withdraw {view.change.id}`.)"
     )
 
 
@@ -309,6 +414,8 @@ def _state_words(
     deadline: Deadline | ListedDeadline, change_pending: bool, now: datetime
 ) -> list[str]:
     words: list[str] = []
+    if deadline.state == "cancelled":
+        return ["🚫 cancelled"]
     if deadline.state == "done":
         words.append("done")
     elif deadline.due_at <= now:
@@ -389,6 +496,8 @@ def detail(view: Detail) -> tuple[str, list[Block]]:
         )
     if d.state == "done" and d.done_at is not None:
         lines.append(f"Done: marked by {_who(d.done_by)}, {format_local(d.done_at, vtz)}")
+    elif d.state == "cancelled":
+        lines.append(_cancelled_line(d, vtz) + ". No reminders.")
     elif d.next_reminder_at is not None:
         lines.append(f"Next reminder: {format_both(d.next_reminder_at, vtz, utz)}")
     if view.parent is not None:
@@ -402,7 +511,7 @@ def detail(view: Detail) -> tuple[str, list[Block]]:
             )
         )
     blocks: list[Block] = [kit.section("\n".join(lines))]
-    history = [_history_line(c, vtz) for c in view.changes]
+    history = [_history_line(c, vtz, d.state) for c in view.changes]
     if history:
         blocks.append(kit.section("*Change history*\n" + "\n".join(history)))
     else:
@@ -418,7 +527,7 @@ def detail(view: Detail) -> tuple[str, list[Block]]:
     return text[:3000], blocks
 
 
-def _history_line(cr: ChangeRequest, tz: ZoneInfo) -> str:
+def _history_line(cr: ChangeRequest, tz: ZoneInfo, deadline_state: str = "done") -> str:
     old = format_local(cr.old_due_at, tz) if cr.old_due_at else "?"
     new = format_local(cr.new_due_at, tz) if cr.new_due_at else "?"
     asked = f"asked by {_who(cr.requested_by)} {format_local(cr.requested_at, tz)}"
@@ -429,7 +538,10 @@ def _history_line(cr: ChangeRequest, tz: ZoneInfo) -> str:
     if cr.state == "declined":
         return f"• ~{old} → {new}~{reason} ({asked}; declined by {_who(cr.declined_by)})"
     if cr.state == "cancelled":
-        return f"• ~{old} → {new}~{reason} ({asked}; closed when the deadline was done)"
+        how = "cancelled" if deadline_state == "cancelled" else "done"
+        return f"• ~{old} → {new}~{reason} ({asked}; closed when the deadline was {how})"
+    if cr.state == "withdrawn":
+        return f"• ~{old} → {new}~{reason} ({asked}; withdrawn by {_who(cr.withdrawn_by)})"
     return f"• {old} → {new}{reason} ({asked}; waiting for approval)"
 
 
@@ -445,13 +557,13 @@ def change_message(view: ChangeView) -> dict[str, Any]:
         new = format_local(cr.new_due_at, tz) if cr.new_due_at else "?"
         what = f"Move {_title(view.deadline)}\n~{old}~ → *{new}*"
         plain = (
-            f"Change request: move #{view.deadline.number} {view.deadline.title} "
-            f"from {old} to {new}"
+            f"Change request #{cr.id}: move #{view.deadline.number} "
+            f"{one_line(view.deadline.title)} from {old} to {new}"
         )
     else:
         what = kit.escape(cr.description)
-        plain = f"Change request: {cr.description}"
-    lines = [f"📝 *Change request* from {_who(cr.requested_by)}", what]
+        plain = f"Change request #{cr.id}: {one_line(cr.description)}"
+    lines = [f"📝 *Change request #{cr.id}* from {_who(cr.requested_by)}", what]
     if cr.reason:
         lines.append(f"> Reason: {kit.escape(cr.reason)}")
     prefix = f"cr:{cr.id}:"
@@ -477,6 +589,27 @@ def change_message(view: ChangeView) -> dict[str, Any]:
                 f"❌ *Declined* by {_who(cr.declined_by)}"
                 + (f" ({format_local(cr.declined_at, tz)})" if cr.declined_at else "")
                 + ". Nothing changes.",
+                block_id=prefix + "result",
+            )
+        )
+    elif cr.state == "withdrawn":
+        blocks.append(
+            kit.section(
+                f"↩️ *Withdrawn* by {_who(cr.withdrawn_by)}"
+                + (f" ({format_local(cr.withdrawn_at, tz)})" if cr.withdrawn_at else "")
+                + ". Nothing changes.",
+                block_id=prefix + "result",
+            )
+        )
+    elif cr.state == "cancelled":
+        how = (
+            "cancelled"
+            if view.deadline is not None and view.deadline.state == "cancelled"
+            else "marked done"
+        )
+        blocks.append(
+            kit.section(
+                f"🚫 *Closed*: the deadline was {how}. Nothing changes.",
                 block_id=prefix + "result",
             )
         )
@@ -508,5 +641,10 @@ def change_message(view: ChangeView) -> dict[str, Any]:
                 ),
             ]
         blocks.append(kit.actions(*buttons, block_id=prefix + "act"))
-    suffix = {"approved": " — approved", "declined": " — declined"}.get(cr.state, "")
+    suffix = {
+        "approved": " — approved",
+        "declined": " — declined",
+        "withdrawn": " — withdrawn",
+        "cancelled": " — closed",
+    }.get(cr.state, "")
     return {"text": (plain + suffix)[:3000], "blocks": blocks}

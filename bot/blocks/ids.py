@@ -16,6 +16,8 @@ class Action(StrEnum):
     # deadlines
     DEADLINE_ACK_VENDOR = "deadline_ack_vendor"
     DEADLINE_DONE = "deadline_done"
+    # Undo on `deadline add`'s confirmation; the service also checks it is the person who added it.
+    DEADLINE_UNDO_INTERNAL = "deadline_undo_internal"
     CHANGE_APPROVE_INTERNAL = "change_approve_internal"
     CHANGE_DECLINE_INTERNAL = "change_decline_internal"
     CHANGE_APPROVE_VENDOR = "change_approve_vendor"

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot import text as slack_text
 from bot.blocks import kit
 from bot.blocks.ids import Action, Callback
 from bot.timeparse import format_both, format_local
@@ -137,12 +138,18 @@ def single_line(value: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def typed(value: str | None, limit: int | None = None) -> str:
+    """What a person typed (a vendor name, a title, a recap, an answer), on one line, cut at
+    `limit`, escaped once for mrkdwn: no broadcast, masked link or mention can form from it."""
+    return slack_text.plain(value or "", limit=limit)
+
+
 def _when(at: datetime, vendor_tz: ZoneInfo, viewer_tz: ZoneInfo | None) -> str:
     return format_both(at, vendor_tz, viewer_tz) if viewer_tz else format_local(at, vendor_tz)
 
 
 def deadline_text(d: Deadline, vendor_tz: ZoneInfo, viewer_tz: ZoneInfo | None = None) -> str:
-    return f"*#{d.number} {single_line(d.title, 80)}* — {_when(d.due_at, vendor_tz, viewer_tz)}"
+    return f"*#{d.number} {typed(d.title, 80)}* — {_when(d.due_at, vendor_tz, viewer_tz)}"
 
 
 def checkin_text(c: CheckIn | None, tz: ZoneInfo) -> str:
@@ -151,7 +158,7 @@ def checkin_text(c: CheckIn | None, tz: ZoneInfo) -> str:
     state = ON_TRACK.get(c.on_track or "", "answered")
     text = f"{state}, {format_local(c.answered_at, tz)}"
     if c.done_text:
-        text += f" — “{single_line(c.done_text, 80)}”"
+        text += f" — “{typed(c.done_text, 80)}”"
     return text
 
 
@@ -215,7 +222,7 @@ def home_blocks(data: HomeData) -> list[Block]:
     for h in data.vendors[:MAX_HOME_VENDORS]:
         v = h.vendor
         blocks.append(
-            kit.section(f"*{v.name}* · <#{v.channel_id}>\n" + "\n".join(health_lines(h, tz)))
+            kit.section(f"*{typed(v.name)}* · <#{v.channel_id}>\n" + "\n".join(health_lines(h, tz)))
         )
         buttons = [
             {
@@ -236,7 +243,9 @@ def home_blocks(data: HomeData) -> list[Block]:
         for vendor, d in data.upcoming:
             flag = " · ⚠️ overdue" if d.due_at < data.now else ""
             owner = f" · owner <@{d.owner_user_id}>" if d.owner_user_id else ""
-            lines.append(f"• {deadline_text(d, _tz(vendor), tz)} · {vendor.name}{owner}{flag}")
+            lines.append(
+                f"• {deadline_text(d, _tz(vendor), tz)} · {typed(vendor.name)}{owner}{flag}"
+            )
         if data.more_upcoming:
             lines.append(f"… and {data.more_upcoming} more")
         blocks.append(kit.section("\n".join(lines)))
@@ -255,16 +264,20 @@ def home_blocks(data: HomeData) -> list[Block]:
 
 
 def recap_line(vendor: Vendor, r: Recap, viewer_tz: ZoneInfo) -> str:
-    first = single_line(r.text, 70)
+    first = typed(r.text, 70)
     return (
-        f"Call of {format_both(r.call_at, _tz(vendor), viewer_tz)} · {vendor.name} · "
+        f"Call of {format_both(r.call_at, _tz(vendor), viewer_tz)} · {typed(vendor.name)} · "
         f"“{first}” — in <#{r.channel_id}>"
     )
 
 
-def home_view(blocks: list[Block], *, viewer: Viewer, now: datetime) -> Block:
-    footer = kit.context(f"Last updated {format_local(now, viewer.tz)}")
-    return {"type": "home", "blocks": [*blocks, footer][:100]}
+def home_view(
+    blocks: list[Block], *, viewer: Viewer, now: datetime, footer_id: str = "home_footer"
+) -> Block:
+    """The Home: its content, then when it was built (block `footer_id`, which a comparison of
+    two views leaves out)."""
+    footer = {**kit.context(f"Last updated {format_local(now, viewer.tz)}"), "block_id": footer_id}
+    return {"type": "home", "blocks": [*blocks[:99], footer]}
 
 
 def _tz(vendor: Vendor) -> ZoneInfo:
@@ -303,14 +316,14 @@ def status_blocks(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[Bl
         "*Replies, last 30 days*\n" + (response_text(r) if r else "—"),
         f"*Waiting for a vendor reply now*\n{r.waiting if r else 0}",
         f"*Unconfirmed recaps*\n{h.recaps_unconfirmed} "
-        f"({h.recaps_waiting_internal} by us, {h.recaps_waiting_vendor} by {v.name})",
+        f"({h.recaps_waiting_internal} by us, {h.recaps_waiting_vendor} by {typed(v.name)})",
         f"*Access on record*\n{h.access_active or 0} (see `/outsource access list`)",
         "*Contacts*\n" + ("\n".join(contacts) or "none set"),
     )
     extra = [h.settings_line] if h.settings_line else []
     if v.checkin_days and v.checkin_time:
         extra.append(f"check-ins {v.checkin_days} {v.checkin_time} {v.checkin_tz or v.tz}")
-    blocks = [kit.header(f"{v.name} — status"), first, second]
+    blocks = [kit.header(f"{typed(v.name, 130)} — status"), first, second]
     blocks.append(
         kit.context(" · ".join([*extra, "Only you can see this; same figures as your App Home."]))
     )
@@ -318,7 +331,7 @@ def status_blocks(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> list[Bl
 
 
 def status_text(h: VendorHealth) -> str:
-    return f"{h.vendor.name} — status:\n" + "\n".join(health_lines(h, plain_replies=True))
+    return f"{typed(h.vendor.name)} — status:\n" + "\n".join(health_lines(h, plain_replies=True))
 
 
 def status_modal(h: VendorHealth, viewer_tz: ZoneInfo | None = None) -> Block:
@@ -345,7 +358,7 @@ def digest_message(d: Digest) -> tuple[str, list[Block]]:
     v = d.vendor
     tz = _tz(v)
     utz = d.reader_tz
-    title = f"Weekly digest — {v.name}"
+    title = f"Weekly digest — {typed(v.name, 120)}"
     period = f"{format_local(d.since, utz)} – {format_local(d.until, utz)}"
     blocks: list[Block] = [kit.header(title), kit.context(f"{period} · only you see this")]
     summary: list[str] = []
@@ -357,38 +370,41 @@ def digest_message(d: Digest) -> tuple[str, list[Block]]:
 
     section(
         "Done",
-        [f"• #{x.number} {single_line(x.title, 80)}" for x in d.done],
+        [f"• #{x.number} {typed(x.title, 80)}" for x in d.done],
     )
     section(
         "Slipped",
         [
-            f"• #{x.number} {single_line(x.title, 80)} — was due {_when(x.due_at, tz, utz)}"
+            f"• #{x.number} {typed(x.title, 80)} — was due {_when(x.due_at, tz, utz)}"
             + (" (still open)" if x.state == "open" else " (done late)")
             for x in d.slipped
         ],
     )
     section(
         "Changes approved",
-        [f"• {single_line(c.description, 100)}" for c in d.changes_approved],
+        [f"• {typed(c.description, 100)}" for c in d.changes_approved],
     )
     section(
         "Changes declined",
-        [f"• {single_line(c.description, 100)}" for c in d.changes_declined],
+        [f"• {typed(c.description, 100)}" for c in d.changes_declined],
     )
     section(
         "Recaps confirmed by both sides",
         [
-            f"• Call of {format_local(r.call_at, tz)}: “{single_line(r.text, 60)}”"
+            f"• Call of {format_local(r.call_at, tz)}: “{typed(r.text, 60)}”"
             for r in d.recaps_confirmed
         ],
     )
     section(
         "Recaps still unconfirmed",
         [
-            f"• Call of {format_local(r.call_at, tz)}: “{single_line(r.text, 60)}” — waiting for "
+            f"• Call of {format_local(r.call_at, tz)}: “{typed(r.text, 60)}” — waiting for "
             + " and ".join(
                 side
-                for side, at in (("us", r.internal_confirmed_at), (v.name, r.vendor_confirmed_at))
+                for side, at in (
+                    ("us", r.internal_confirmed_at),
+                    (typed(v.name), r.vendor_confirmed_at),
+                )
                 if at is None
             )
             for r in d.recaps_unconfirmed
@@ -412,8 +428,8 @@ def digest_message(d: Digest) -> tuple[str, list[Block]]:
         [
             f"• {format_local(c.answered_at or c.scheduled_for, tz)} — "
             f"{ON_TRACK.get(c.on_track or '', 'answered')}"
-            + (f": done “{single_line(c.done_text, 60)}”" if c.done_text else "")
-            + (f"; blockers “{single_line(c.blockers_text, 60)}”" if c.blockers_text else "")
+            + (f": done “{typed(c.done_text, 60)}”" if c.done_text else "")
+            + (f"; blockers “{typed(c.blockers_text, 60)}”" if c.blockers_text else "")
             for c in d.checkins_answered
         ],
     )
@@ -441,9 +457,9 @@ def access_list_blocks(vendor: Vendor, items: Sequence[AccessItem]) -> tuple[str
     def line(a: AccessItem) -> str:
         who = f" — <@{a.user_id}>" if a.user_id else ""
         added = format_local(a.added_at, tz)
-        return f"• *{single_line(a.system, 80)}*{who} · added by <@{a.added_by}> {added}"
+        return f"• *{typed(a.system, 80)}*{who} · added by <@{a.added_by}> {added}"
 
-    blocks: list[Block] = [kit.header(f"Access inventory — {vendor.name}")]
+    blocks: list[Block] = [kit.header(f"Access inventory — {typed(vendor.name, 120)}")]
     if active:
         blocks.append(kit.section("*Current*\n" + _capped([line(a) for a in active], 40)))
     else:
@@ -456,7 +472,7 @@ def access_list_blocks(vendor: Vendor, items: Sequence[AccessItem]) -> tuple[str
                 "*Revoked*\n"
                 + _capped(
                     [
-                        f"• ~{single_line(a.system, 80)}~"
+                        f"• ~{typed(a.system, 80)}~"
                         + (f" — <@{a.user_id}>" if a.user_id else "")
                         + f" · revoked {format_local(a.revoked_at, tz)}"
                         for a in revoked
@@ -467,7 +483,7 @@ def access_list_blocks(vendor: Vendor, items: Sequence[AccessItem]) -> tuple[str
             )
         )
     blocks.append(kit.context("Internal only: only you can see this."))
-    text = f"Access inventory — {vendor.name}: {len(active)} current, {len(revoked)} revoked"
+    text = f"Access inventory — {typed(vendor.name)}: {len(active)} current, {len(revoked)} revoked"
     return text, blocks
 
 
@@ -567,13 +583,23 @@ def checklist_moved(vendor: Vendor, user_id: str) -> tuple[str, list[Block]]:
 
 def export_failed_text(vendor_name: str, error: str, retry_at: datetime, tz: ZoneInfo) -> str:
     return (
-        f"I couldn't upload the written record of *{vendor_name}* (Slack said `{error}`). "
-        f"Nothing is lost: I'll try again at {format_local(retry_at, tz)} and send it here."
+        f"I couldn't upload the written record of *{typed(vendor_name)}* (Slack said "
+        f"`{typed(error, 100)}`). Nothing is lost: I'll try again at {format_local(retry_at, tz)} "
+        "and send it here."
     )
 
 
 def export_gave_up_text(vendor_name: str, attempts: int, error: str) -> str:
     return (
-        f"I gave up uploading the written record of *{vendor_name}* after {attempts} attempts "
-        f"(last error `{error}`). Run `/outsource export` in its channel to try again."
+        f"I gave up uploading the written record of *{typed(vendor_name)}* after {attempts} "
+        f"attempts (last error `{typed(error, 100)}`). Run `/outsource export` in its channel to "
+        "try again."
+    )
+
+
+def export_preparing_text(vendor_name: str, fmt: str) -> str:
+    kind = "Markdown" if fmt == "md" else "CSV"
+    return (
+        f"*{typed(vendor_name)}* has a long record: the {kind} export is being prepared and will "
+        "arrive here in a minute or so."
     )

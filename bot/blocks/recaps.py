@@ -1,16 +1,23 @@
 """Block Kit for call recaps: the modal, the record in the channel, offers and nudges.
 
-The builders take plain view models (no ORM rows), filled in by `bot.services.recaps`.
+The builders take plain view models (no ORM rows), filled in by `bot.posts.recaps` and the
+listeners. People's words (a summary's items, a file's or an app's name, a vendor's name) are
+plain text: escaped here, once (bot/text.py), so none becomes a live broadcast, a masked link
+or a mention of someone not in the channel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot import text as slack_text
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
+
+if TYPE_CHECKING:
+    from bot.services.recaps import RecapForm
 
 Block = dict[str, Any]
 
@@ -25,28 +32,13 @@ MAX_LIST_ITEMS = 25  # per list in the message; every item stays in the stored r
 # --------------------------------------------------------------------------- the modal
 
 
-@dataclass
-class RecapForm:
-    """What the recap modal shows. `metadata` travels in `private_metadata`."""
-
-    metadata: dict[str, Any]
-    vendor_name: str
-    tz_name: str
-    call_date: str  # YYYY-MM-DD in the vendor's zone
-    call_time: str  # HH:MM in the vendor's zone
-    participants: list[str]
-    summary: str | None = None
-    editing: bool = False
-    note: str | None = None  # shown above the summary (e.g. where the text came from)
-    allow_transcript: bool = True
-
-
 def recap_modal(form: RecapForm) -> dict[str, Any]:
+    name = slack_text.mrkdwn(form.vendor_name)
     intro = (
-        f"Editing the call recap with *{form.vendor_name}*. Saving posts the new version in "
+        f"Editing the call recap with *{name}*. Saving posts the new version in "
         "place; both sides confirm it again."
         if form.editing
-        else f"A written record of a call with *{form.vendor_name}*. Paste the summary or your "
+        else f"A written record of a call with *{name}*. Paste the summary or your "
         "notes: I pick out the decisions, the action items (owner, due) and the open questions, "
         "post the recap in the channel and ask both sides to confirm it."
     )
@@ -147,7 +139,7 @@ class ItemView:
 
 @dataclass
 class Confirmation:
-    side_label: str  # "Northwind" / "Acme Dev"
+    side_label: str  # "internal team" / "Acme Dev" (plain text)
     user_id: str | None = None
     at_label: str | None = None
 
@@ -164,40 +156,65 @@ class RecapView:
     decisions: list[str] = field(default_factory=list)
     items: list[ItemView] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
-    source_label: str | None = None  # "transcript meeting.vtt", "a post by Zoom"
+    source_label: str | None = None  # "transcript meeting.vtt", "meeting notes" (plain text)
     permalink: str | None = None
     internal: Confirmation = field(default_factory=lambda: Confirmation("internal side"))
     vendor: Confirmation = field(default_factory=lambda: Confirmation("vendor side"))
     edited_label: str | None = None
+    # Who may be mentioned live: the people in the channel. Anyone else is shown as @name.
+    live_users: Collection[str] = frozenset()
 
     @property
     def both_confirmed(self) -> bool:
         return bool(self.internal.user_id and self.vendor.user_id)
 
+    def words(self, value: str) -> str:
+        """Someone's words, escaped once for mrkdwn."""
+        return slack_text.mrkdwn(value, live_users=self.live_users)
+
+    def who(self, user_id: str) -> str:
+        return slack_text.mrkdwn(f"<@{user_id}>", live_users=self.live_users)
+
 
 def recap_title(view: RecapView) -> str:
+    """The title as plain text (the header is a plain_text object)."""
     return f"Call recap: {view.vendor_name}, {view.call_day}"
+
+
+def _link_target(url: str | None) -> str | None:
+    """A permalink Slack gave, fit to be a link target (nothing that could end the link)."""
+    if not url or not url.startswith("https://"):
+        return None
+    if any(c in url for c in '<>| \n\t"') or len(url) > 500:
+        return None
+    return url.replace("&", "&amp;")
 
 
 def recap_message(view: RecapView) -> tuple[str, list[Block]]:
     """The record as posted (and updated in place): text fallback and blocks."""
-    blocks: list[Block] = [kit.header(recap_title(view))]
-    meta = [f"Call on {view.call_label}", f"recorded by <@{view.created_by}>"]
+    blocks: list[Block] = [kit.header(view.words(recap_title(view)))]
+    meta = [f"Call on {view.call_label}", f"recorded by {view.who(view.created_by)}"]
     if view.revision > 1:
         meta.append(
             f"revision {view.revision}" + (f", {view.edited_label}" if view.edited_label else "")
         )
-    if view.permalink:
-        label = view.source_label or "the original message"
-        meta.append(f"from <{view.permalink}|{label}>")
-    elif view.source_label:
-        meta.append(f"from {view.source_label}")
+    source = view.words(view.source_label) if view.source_label else None
+    target = _link_target(view.permalink)
+    if target:
+        label = source or "the original message"
+        meta.append(f"from <{target}|{label}>")
+    elif source:
+        meta.append(f"from {source}")
     blocks.append(kit.context(" · ".join(meta)))
-    people = ", ".join(f"<@{u}>" for u in view.participants) or "_not given_"
+    people = ", ".join(view.who(u) for u in view.participants) or "_not given_"
     blocks.append(kit.section(f"*Participants:* {people}"))
-    blocks.extend(_list_sections("Decisions", view.decisions, "_none recorded_"))
-    blocks.extend(_list_sections("Action items", [_item_line(i) for i in view.items], "_none_"))
-    blocks.extend(_list_sections("Open questions", view.questions, "_none_"))
+    decisions = [view.words(d) for d in view.decisions]
+    questions = [view.words(q) for q in view.questions]
+    blocks.extend(_list_sections("Decisions", decisions, "_none recorded_"))
+    blocks.extend(
+        _list_sections("Action items", [_item_line(view, i) for i in view.items], "_none_")
+    )
+    blocks.extend(_list_sections("Open questions", questions, "_none_"))
     blocks = blocks[: MAX_BLOCKS - 3]  # room for the confirmations and the buttons
     blocks.append(kit.divider())
     blocks.append(kit.section(confirmation_line(view)))
@@ -206,7 +223,7 @@ def recap_message(view: RecapView) -> tuple[str, list[Block]]:
     if not view.internal.user_id:
         buttons.append(
             kit.button(
-                f"Confirm for {view.internal.side_label}",
+                f"Confirm for {view.words(view.internal.side_label)}",
                 Action.RECAP_CONFIRM_INTERNAL,
                 value,
                 style="primary",
@@ -215,7 +232,7 @@ def recap_message(view: RecapView) -> tuple[str, list[Block]]:
     if not view.vendor.user_id:
         buttons.append(
             kit.button(
-                f"Confirm for {view.vendor.side_label}",
+                f"Confirm for {view.words(view.vendor.side_label)}",
                 Action.RECAP_CONFIRM_VENDOR,
                 value,
                 style="primary",
@@ -238,20 +255,23 @@ def recap_fallback(view: RecapView) -> str:
         if not (view.internal.user_id or view.vendor.user_id)
         else "Waiting for the other side to confirm."
     )
-    return f"{recap_title(view)} — {counts}. {state}"
+    return f"{slack_text.plain(recap_title(view))} — {counts}. {state}"
 
 
 def confirmation_line(view: RecapView) -> str:
     def one(c: Confirmation) -> str:
+        label = view.words(c.side_label)
         if c.user_id:
-            return f"{c.side_label}: confirmed by <@{c.user_id}> on {c.at_label}"
-        return f"{c.side_label}: not confirmed yet"
+            return f"{label}: confirmed by {view.who(c.user_id)} on {c.at_label}"
+        return f"{label}: not confirmed yet"
 
     if view.both_confirmed:
+        internal, vendor = view.internal, view.vendor
         return (
             ":white_check_mark: *Confirmed by both sides* — "
-            f"<@{view.internal.user_id}> ({view.internal.side_label}) on {view.internal.at_label}"
-            f" and <@{view.vendor.user_id}> ({view.vendor.side_label}) on {view.vendor.at_label}."
+            f"{view.who(str(internal.user_id))} ({view.words(internal.side_label)}) on "
+            f"{internal.at_label} and {view.who(str(vendor.user_id))} "
+            f"({view.words(vendor.side_label)}) on {vendor.at_label}."
         )
     return (
         ":hourglass_flowing_sand: *Please check and confirm this record.*\n"
@@ -259,12 +279,11 @@ def confirmation_line(view: RecapView) -> str:
     )
 
 
-def _item_line(item: ItemView) -> str:
-    parts = [item.what]
+def _item_line(view: RecapView, item: ItemView) -> str:
     if item.owner_user_id:
-        owner = f"<@{item.owner_user_id}>"
+        owner = view.who(item.owner_user_id)
     elif item.owner_text:
-        owner = f"{item.owner_text}"
+        owner = view.words(item.owner_text)
     else:
         owner = "_no owner named_"
     if item.owner_unsure and (item.owner_user_id or item.owner_text):
@@ -274,17 +293,17 @@ def _item_line(item: ItemView) -> str:
         if item.due_unsure:
             due += " _(date unsure)_"
     elif item.due_text:
-        due = f"due “{item.due_text}” _(no date read)_"
+        due = f"due “{view.words(item.due_text)}” _(no date read)_"
     else:
         due = "_no due date_"
-    line = f"{' '.join(parts)} — {owner} · {due}"
+    line = f"{view.words(item.what)} — {owner} · {due}"
     if item.deadline_number is not None:
         line += f" · deadline *#{item.deadline_number}*"
     return line
 
 
 def _list_sections(title: str, lines: Iterable[str], empty: str) -> list[Block]:
-    """A titled bullet list, split over several sections when it is long."""
+    """A titled bullet list (of escaped lines), split over several sections when it is long."""
     items = [f"• {line}" for line in lines]
     if len(items) > MAX_LIST_ITEMS:
         more = len(items) - MAX_LIST_ITEMS
@@ -295,7 +314,7 @@ def _list_sections(title: str, lines: Iterable[str], empty: str) -> list[Block]:
     current = f"*{title}*"
     for line in items:
         if len(line) > SECTION_LIMIT:
-            line = line[: SECTION_LIMIT - 1] + "…"
+            line = _cut(line, SECTION_LIMIT - 1) + "…"
         if len(current) + 1 + len(line) > SECTION_LIMIT:
             blocks.append(kit.section(current))
             current = line
@@ -303,6 +322,18 @@ def _list_sections(title: str, lines: Iterable[str], empty: str) -> list[Block]:
             current += "\n" + line
     blocks.append(kit.section(current))
     return blocks
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """Escaped mrkdwn cut at `limit` without splitting an entity or a mention in half."""
+    cut = escaped[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    start = cut.rfind("<")
+    if start != -1 and ">" not in cut[start:]:
+        cut = cut[:start]
+    return cut
 
 
 def _n(count: int, noun: str) -> str:
@@ -317,10 +348,12 @@ def make_button(value: dict[str, Any]) -> Block:
 
 
 def offer_message(*, kind: str, offer_id: int, what: str) -> tuple[str, list[Block], str]:
-    """The in-thread offer: (text, blocks, one-line summary for bundles)."""
+    """The in-thread offer: (text, blocks, one-line summary for bundles). `what` is a file's
+    or an app's name (plain text)."""
+    name = slack_text.mrkdwn(what)
     if kind == "file":
         line = (
-            f"That looks like a call transcript ({what}). Shall I turn it into a written recap "
+            f"That looks like a call transcript ({name}). Shall I turn it into a written recap "
             "both sides can confirm?"
         )
     elif kind == "huddle":
@@ -330,19 +363,26 @@ def offer_message(*, kind: str, offer_id: int, what: str) -> tuple[str, list[Blo
         )
     else:
         line = (
-            f"{what} posted meeting notes. Shall I turn them into a written recap both sides "
+            f"{name} posted meeting notes. Shall I turn them into a written recap both sides "
             "can confirm?"
         )
     blocks = [kit.section(line), kit.actions(make_button({"offer": offer_id}))]
-    return line, blocks, f"Make a recap from {what}"
-
-
-def too_large_message(*, name: str, size_mb: float, limit_mb: float) -> str:
-    return (
-        f"{name} is {size_mb:.1f} MB; I read transcripts up to {limit_mb:.0f} MB, so I left it "
-        "alone. Paste the summary with `/outsource recap` (or use *Turn into call recap* on a "
-        "message that has it) to keep a written record of the call."
+    summary = "Make a recap from " + (
+        "a huddle" if kind == "huddle" else slack_text.plain(what, limit=80)
     )
+    return line, blocks, summary
+
+
+def too_large_message(*, name: str, size_mb: float, limit_mb: float) -> tuple[str, str]:
+    """A transcript too large to read: (text, one-line summary)."""
+    line = (
+        f"{slack_text.mrkdwn(name)} is {size_mb:.1f} MB; I read transcripts up to "
+        f"{limit_mb:.0f} MB, so I left it alone. Paste the summary with `/outsource recap` (or "
+        "use *Turn into call recap* on a message that has it) to keep a written record of the "
+        "call."
+    )
+    summary = f"{slack_text.plain(name, limit=80)} is too large to read as a transcript"
+    return line, summary
 
 
 def mention_nudge(*, mention_id: int, user_id: str) -> tuple[str, list[Block], str]:
@@ -355,11 +395,37 @@ def mention_nudge(*, mention_id: int, user_id: str) -> tuple[str, list[Block], s
 
 
 def confirm_nudge(*, sides: list[str], who: list[str], call_day: str) -> tuple[str, str]:
-    people = " ".join(who)
-    side_text = " and ".join(sides)
+    """`sides`: the sides' names (plain text); `who`: user ids to mention."""
+    people = " ".join(f"<@{u}>" for u in who)
+    side_text = " and ".join(slack_text.mrkdwn(s) for s in sides)
     line = (
         f"{people} a reminder: the recap of the call on {call_day} (above) still needs "
         f"confirming by {side_text}. Please check it and press *Confirm*, or *Edit* if "
         "something is wrong."
     ).strip()
-    return line, f"The recap of the call on {call_day} needs confirming by {side_text}"
+    summary = f"The recap of the call on {call_day} needs confirming by " + " and ".join(
+        slack_text.plain(s) for s in sides
+    )
+    return line, summary
+
+
+def unlinked_notice(numbers: list[int], *, internal: bool) -> str:
+    """To the editor alone: deadlines made from items an edit dropped still run."""
+    listed = ", ".join(f"#{n}" for n in numbers)
+    close = (
+        "`/outsource deadline done &lt;n&gt;` closes one that is no longer needed."
+        if internal
+        else "The internal team can close any that is no longer needed."
+    )
+    return (
+        f"Deadline {listed} came from action items no longer in this recap. "
+        f"They stay open and keep reminding; {close}"
+    )
+
+
+def reading_note(name: str) -> str:
+    """Said at once when a transcript is read after the answer."""
+    return (
+        f"📄 Reading {slack_text.mrkdwn(name)}… the recap draft will be posted in the thread "
+        "shortly."
+    )

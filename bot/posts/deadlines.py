@@ -13,7 +13,7 @@ from bot.blocks import deadlines as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import deadlines as service
 from bot.services.vendors import vendor_primary
-from storage.models import ChangeRequest, Deadline, Vendor
+from storage.models import AuditEntry, ChangeRequest, Deadline, Vendor
 
 
 def _zone(ctx: RenderContext, vendor: Vendor) -> ZoneInfo:
@@ -86,8 +86,12 @@ def escalations(ctx: RenderContext) -> Message | None:
 
 @renderer("deadline.announcement")
 def announcement(ctx: RenderContext) -> Message | None:
-    """The in-channel note when a deadline is set (none if it was cancelled meanwhile)."""
-    deadline = _open_deadline(ctx.session, ctx.data)
+    """The in-channel note when a deadline is set (none if it was cancelled meanwhile). With
+    `update` (a cancel or an Undo), the note as it is now: it says so and loses its buttons."""
+    if ctx.data.get("update"):
+        deadline = ctx.session.get(Deadline, int(ctx.data.get("deadline") or 0))
+    else:
+        deadline = _open_deadline(ctx.session, ctx.data)
     if deadline is None:
         return None
     note = views.announcement(
@@ -97,6 +101,61 @@ def announcement(ctx: RenderContext) -> Message | None:
         actor_user_id=str(ctx.data.get("actor") or deadline.created_by),
     )
     return Message(note["text"], note["blocks"])
+
+
+@renderer("deadline.cancelled")
+def cancelled(ctx: RenderContext) -> Message | None:
+    """Both sides are told in the channel that a deadline was cancelled, and why."""
+    deadline = ctx.session.get(Deadline, int(ctx.data.get("deadline") or 0))
+    if deadline is None or deadline.state != service.CANCELLED:
+        return None
+    vendor = deadline.vendor
+    owner = deadline.owner_user_id or (p.user_id if (p := vendor_primary(vendor)) else None)
+    text, blocks = views.cancelled_notice(deadline, tz=_zone(ctx, vendor), owner_user_id=owner)
+    return Message(text, blocks)
+
+
+def _correction(ctx: RenderContext, action: str) -> tuple[Deadline, AuditEntry] | None:
+    """The deadline and the audit row of a rename or an owner change (which holds the old and
+    the new value, as they were at that moment)."""
+    entry = ctx.session.get(AuditEntry, int(ctx.data.get("audit") or 0))
+    if entry is None or entry.action != action:
+        return None
+    deadline = ctx.session.get(Deadline, int((entry.detail or {}).get("deadline_id") or 0))
+    if deadline is None:
+        return None
+    return deadline, entry
+
+
+@renderer("deadline.renamed")
+def renamed(ctx: RenderContext) -> Message | None:
+    found = _correction(ctx, "deadline.rename")
+    if found is None:
+        return None
+    deadline, entry = found
+    text, blocks = views.renamed_notice(
+        deadline,
+        old_title=str(entry.detail.get("old_title") or ""),
+        new_title=str(entry.detail.get("new_title") or deadline.title),
+        actor_user_id=entry.actor,
+    )
+    return Message(text, blocks)
+
+
+@renderer("deadline.owner")
+def owner_changed(ctx: RenderContext) -> Message | None:
+    found = _correction(ctx, "deadline.owner")
+    if found is None:
+        return None
+    deadline, entry = found
+    old = entry.detail.get("old_owner")
+    text, blocks = views.owner_notice(
+        deadline,
+        old_owner=str(old) if old else None,
+        new_owner=str(entry.detail.get("new_owner") or deadline.owner_user_id),
+        actor_user_id=entry.actor,
+    )
+    return Message(text, blocks)
 
 
 @renderer("deadline.refresh")

@@ -34,7 +34,7 @@ from bot.actors import Actor
 from bot.calendar import day_off_note
 from bot.commands import MAX_TITLE, USAGE
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped
+from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped, update_message
 from bot.runtime import Runtime
 from bot.services.vendors import (
     internal_primary,
@@ -44,6 +44,8 @@ from bot.services.vendors import (
     vendor_primary,
     vendor_zone,
 )
+from bot.slack import LookupDeferred
+from bot.text import slack_escape
 from bot.timeparse import When, format_local, parse_when, wall_to_utc
 from storage.models import INTERNAL, VENDOR, ChangeRequest, Deadline, OutboxMessage, Vendor
 
@@ -57,11 +59,17 @@ DONE = "done"
 PENDING = "pending"
 APPROVED = "approved"
 DECLINED = "declined"
-CANCELLED = "cancelled"  # a pending move whose deadline was marked done
+# A deadline taken back (`deadline cancel`, Undo); a pending move whose deadline was done or
+# cancelled.
+CANCELLED = "cancelled"
+WITHDRAWN = "withdrawn"  # a change request taken back by the side that asked for it
 
 SWEEP_BATCH = 500
 RECENTLY_DONE = timedelta(days=14)
 MAX_DESCRIPTION = 2000
+# How long the Undo button on `deadline add`'s confirmation works.
+UNDO_WINDOW = timedelta(minutes=10)
+UNDONE = "undone"  # the reason recorded for a deadline taken back with Undo
 
 
 # --------------------------------------------------------------------------- reminder schedule
@@ -174,14 +182,7 @@ def add_deadline(
     """
     if due_at.tzinfo is None or now.tzinfo is None:
         raise ValueError("add_deadline needs aware datetimes")
-    title = " ".join(title.split())
-    if not title:
-        raise UserError("The deadline needs a title.", usage=USAGE["deadline add"])
-    if len(title) > MAX_TITLE:
-        raise UserError(
-            f"The title is {len(title)} characters; keep it under {MAX_TITLE}.",
-            usage=USAGE["deadline add"],
-        )
+    title = clean_title(title, usage="deadline add")
     if parent_id is not None:
         parent = session.get(Deadline, parent_id)
         if parent is None or parent.vendor_id != vendor.id:
@@ -235,6 +236,19 @@ def add_deadline(
     return deadline
 
 
+def clean_title(title: str, *, usage: str) -> str:
+    """A deadline's title on one line (the parser has decoded Slack's escaping and removed
+    control characters); refused when empty or too long."""
+    title = " ".join(title.split())
+    if not title:
+        raise UserError("The deadline needs a title.", usage=USAGE[usage])
+    if len(title) > MAX_TITLE:
+        raise UserError(
+            f"The title is {len(title)} characters; keep it under {MAX_TITLE}.", usage=USAGE[usage]
+        )
+    return title
+
+
 @dataclass
 class Added:
     deadline: Deadline
@@ -275,10 +289,10 @@ def add_from_command(
                 usage=USAGE["deadline add"],
             )
         if parent.state != OPEN:
-            raise UserError(f"Milestone #{parent.number} is done already.")
+            raise UserError(f"Milestone #{parent.number} is {parent.state} already.")
     owner_defaulted = False
     if owner_user_id is not None:
-        _check_owner(runtime, vendor, owner_user_id)
+        check_owner(runtime, vendor, owner_user_id, lenient=True)
     else:
         primary = vendor_primary(vendor)
         if primary is not None:
@@ -309,11 +323,27 @@ def add_from_command(
     )
 
 
-def _check_owner(runtime: Runtime, vendor: Vendor, user_id: str) -> None:
+def check_owner(runtime: Runtime, vendor: Vendor, user_id: str, *, lenient: bool = False) -> None:
+    """A deadline's owner is an active person of one of the channel's two organizations (ours,
+    or the vendor's in a Slack Connect channel) who is in the channel: reminders mention the
+    owner there. Like `contact set`, a user of a third organization is refused.
+
+    `lenient` (`deadline add`): when Slack cannot be asked, the mention is kept as typed;
+    otherwise (`deadline owner`) nothing is changed and the person is asked to try again."""
+
+    def unreachable(what: str) -> None:
+        if not lenient:
+            raise UserError(
+                f"I couldn't {what} in Slack just now, so nothing was changed. "
+                "Please try again in a moment."
+            )
+
     try:
         user = runtime.directory.user(vendor.team_id, user_id)
+    except LookupDeferred:
+        raise  # read after the transaction, then this runs again
     except (SlackApiError, LookupError):
-        return  # Slack is unreachable: keep the mention as typed
+        return unreachable(f"look up <@{user_id}>")
     if user is None:
         raise UserError(
             f"I can't find <@{user_id}> in Slack. Mention the owner with @.",
@@ -323,15 +353,43 @@ def _check_owner(runtime: Runtime, vendor: Vendor, user_id: str) -> None:
         raise UserError(f"<@{user_id}> is deactivated; pick an active owner.")
     if user.is_bot:
         raise UserError(f"<@{user_id}> is a bot; a deadline needs a person as owner.")
+    teams = {vendor.team_id}
+    if vendor.is_ext_shared:
+        teams.update(vendor.external_team_ids or [])
+    if (user.team_id or vendor.team_id) not in teams:
+        whose = (
+            f"your team or {slack_escape(vendor.name)}'s" if vendor.is_ext_shared else "your team"
+        )
+        raise UserError(
+            f"<@{user_id}> belongs to an organization this channel is not shared with. "
+            f"A deadline's owner must be someone from {whose}.",
+            usage=USAGE["deadline add"],
+        )
+    try:
+        members = runtime.directory.channel_members(vendor.team_id, vendor.channel_id)
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError):
+        return unreachable("read this channel's members")
+    if user_id not in members:
+        raise UserError(
+            f"<@{user_id}> is not in this channel, and reminders mention the owner here. "
+            "Invite them first, then try again.",
+            usage=USAGE["deadline add"],
+        )
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _by_number(session: Session, vendor: Vendor, number: int, *, usage: str) -> Deadline:
-    deadline = session.scalar(
-        select(Deadline).where(Deadline.vendor_id == vendor.id, Deadline.number == number)
-    )
+def _by_number(
+    session: Session, vendor: Vendor, number: int, *, usage: str, lock: bool = False
+) -> Deadline:
+    """The channel's deadline #number. `lock`: its row is locked until the commit (PostgreSQL),
+    so two corrections of one deadline at once are one after the other: the second sees the
+    first's result."""
+    query = select(Deadline).where(Deadline.vendor_id == vendor.id, Deadline.number == number)
+    deadline = session.scalar(query.with_for_update() if lock else query)
     if deadline is None:
         highest = vendor.next_deadline_number - 1
         hint = (
@@ -529,9 +587,14 @@ def _cancel_pending_reminders(session: Session, deadline: Deadline, reason: str)
 
 
 def _deadline_for_click(
-    session: Session, *, actor: Actor, deadline_id: int, channel_id: str | None
+    session: Session,
+    *,
+    actor: Actor,
+    deadline_id: int,
+    channel_id: str | None,
+    lock: bool = False,
 ) -> Deadline:
-    deadline = session.get(Deadline, deadline_id)
+    deadline = session.get(Deadline, deadline_id, with_for_update=lock)
     if (
         deadline is None
         or deadline.vendor.team_id != actor.team_id
@@ -569,6 +632,8 @@ def complete(
         raise NotAllowed(
             f"Only {vendor.name}'s contacts and the internal team can mark deadlines done."
         )
+    if deadline.state == CANCELLED:
+        _require_open(deadline, "mark done")
     if deadline.state == DONE:
         when = (
             format_local(deadline.done_at, deadline_zone(runtime, vendor))
@@ -585,19 +650,21 @@ def complete(
     deadline.done_by = actor.user_id
     deadline.next_reminder_at = None
     _cancel_pending_reminders(session, deadline, "deadline done")
-    # A move still waiting for approval has nothing left to move.
-    cancelled = []
-    for cr in session.scalars(
-        select(ChangeRequest).where(
-            ChangeRequest.deadline_id == deadline.id, ChangeRequest.state == PENDING
-        )
-    ):
-        cr.state = CANCELLED
-        cr.resolved_at = now
-        cancelled.append(cr.id)
+    cancelled = _close_pending_changes(session, deadline, now)
     detail: dict[str, object] = {"deadline_id": deadline.id, "due_at": deadline.due_at.isoformat()}
     if cancelled:
         detail["cancelled_change_ids"] = cancelled
+    for change_id in cancelled:
+        # The closed move's message says so and loses its buttons (after the commit).
+        update_message(
+            session,
+            team_id=vendor.team_id,
+            channel_id=vendor.channel_id,
+            of=change_post_key(change_id),
+            now=now,
+            kind="change_request",
+            render={"kind": "change.request", "change": change_id},
+        )
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -620,6 +687,8 @@ def acknowledge(
     )
     vendor = deadline.vendor
     require_side(runtime, vendor, actor, VENDOR, "acknowledge a deadline")
+    if deadline.state == CANCELLED:
+        _require_open(deadline, "acknowledge")
     if deadline.state == DONE:
         raise UserError(f"#{deadline.number} {deadline.title} is done already.")
     if deadline.acknowledged_at is not None:
@@ -641,6 +710,214 @@ def acknowledge(
         detail={"deadline_id": deadline.id, "due_at": deadline.due_at.isoformat()},
     )
     return deadline
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+@dataclass
+class Cancelled:
+    """A deadline taken back: what the channel, the announcement and the change requests that
+    were waiting on it need."""
+
+    deadline: Deadline
+    vendor: Vendor
+    closed_changes: list[int]  # ids of the change requests it closed
+    undo: bool = False
+
+
+def _require_open(deadline: Deadline, doing: str) -> None:
+    """Corrections apply to open deadlines; a done or cancelled one keeps its record."""
+    if deadline.state == CANCELLED:
+        raise UserError(
+            f"#{deadline.number} {slack_escape(deadline.title)} was cancelled"
+            + (f" by <@{deadline.cancelled_by}>" if deadline.cancelled_by else "")
+            + f"; there is nothing to {doing}."
+        )
+    if deadline.state == DONE:
+        raise UserError(
+            f"#{deadline.number} {slack_escape(deadline.title)} is done already; "
+            f"there is nothing to {doing}."
+        )
+
+
+def cancel_deadline(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, number: int, reason: str
+) -> Cancelled:
+    """`deadline cancel <n> reason "<why>"`: internal side only. Reminders stop, a move waiting
+    for approval is closed, the row stays (shown as cancelled by `deadline show`)."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    if side_of(runtime, vendor, actor) != INTERNAL:
+        raise NotAllowed(
+            "Only the internal team can cancel a deadline; nothing was changed. If it is no "
+            "longer needed, tell the internal contact, or propose a new date with "
+            '`/outsource deadline move &lt;n&gt; &lt;when&gt; reason "…"`.'
+        )
+    deadline = _by_number(session, vendor, number, usage="deadline cancel", lock=True)
+    _require_open(deadline, "cancel")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise UserError(
+            "A cancel needs a reason, so both sides know why.", usage=USAGE["deadline cancel"]
+        )
+    return _cancel(session, deadline, vendor, actor.user_id, reason, runtime.clock.now())
+
+
+def undo_add(
+    session: Session, *, runtime: Runtime, actor: Actor, deadline_id: int, channel_id: str
+) -> Cancelled:
+    """The Undo button on `deadline add`'s confirmation: only the person who added the deadline,
+    only within UNDO_WINDOW. The deadline is cancelled with the reason "undone"."""
+    deadline = _deadline_for_click(
+        session, actor=actor, deadline_id=deadline_id, channel_id=channel_id, lock=True
+    )
+    vendor = deadline.vendor
+    hint = f'To take it back now: `/outsource deadline cancel {deadline.number} reason "…"`.'
+    if deadline.created_by != actor.user_id:
+        raise NotAllowed(
+            f"Only <@{deadline.created_by}>, who added #{deadline.number}, can undo it; "
+            "nothing was changed."
+        )
+    if deadline.state == CANCELLED and deadline.cancel_reason == UNDONE:
+        raise UserError(f"#{deadline.number} {slack_escape(deadline.title)} was undone already.")
+    _require_open(deadline, "undo")
+    now = runtime.clock.now()
+    if now - deadline.created_at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UserError(
+            f"Undo works for {minutes} minutes after adding a deadline, and that time is over; "
+            f"#{deadline.number} stays. {hint}"
+        )
+    return _cancel(session, deadline, vendor, actor.user_id, UNDONE, now, undo=True)
+
+
+def _cancel(
+    session: Session,
+    deadline: Deadline,
+    vendor: Vendor,
+    actor_id: str,
+    reason: str,
+    now: datetime,
+    *,
+    undo: bool = False,
+) -> Cancelled:
+    deadline.state = CANCELLED
+    deadline.cancelled_at = now
+    deadline.cancelled_by = actor_id
+    deadline.cancel_reason = reason
+    deadline.next_reminder_at = None
+    _cancel_pending_reminders(session, deadline, "deadline cancelled")
+    closed = _close_pending_changes(session, deadline, now)
+    detail: dict[str, object] = {
+        "deadline_id": deadline.id,
+        "due_at": deadline.due_at.isoformat(),
+        "reason": reason,
+    }
+    if undo:
+        detail["undo"] = True
+    if closed:
+        detail["cancelled_change_ids"] = closed
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor_id,
+        action="deadline.cancel",
+        subject=f"deadline #{deadline.number} {deadline.title}",
+        at=now,
+        vendor_id=vendor.id,
+        detail=detail,
+    )
+    return Cancelled(deadline=deadline, vendor=vendor, closed_changes=closed, undo=undo)
+
+
+def _close_pending_changes(session: Session, deadline: Deadline, now: datetime) -> list[int]:
+    """A move still waiting for approval has nothing left to move: closed, ids returned."""
+    closed = []
+    for cr in session.scalars(
+        select(ChangeRequest).where(
+            ChangeRequest.deadline_id == deadline.id, ChangeRequest.state == PENDING
+        )
+    ):
+        cr.state = CANCELLED
+        cr.resolved_at = now
+        closed.append(cr.id)
+    return closed
+
+
+@dataclass
+class Corrected:
+    """A rename or a new owner: the deadline and the audit row that holds the old and new
+    values (the channel's note is rendered from it)."""
+
+    deadline: Deadline
+    vendor: Vendor
+    audit_id: int
+
+
+def rename_deadline(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, number: int, title: str
+) -> Corrected:
+    """`deadline rename <n> "<title>"`: either side's people; reminders use the new title."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor, "rename deadlines")
+    deadline = _by_number(session, vendor, number, usage="deadline rename", lock=True)
+    _require_open(deadline, "rename")
+    title = clean_title(title, usage="deadline rename")
+    if title == deadline.title:
+        raise UserError(
+            f"#{deadline.number} is already called “{slack_escape(title)}”; nothing was changed."
+        )
+    old = deadline.title
+    now = runtime.clock.now()
+    deadline.title = title
+    entry = audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="deadline.rename",
+        subject=f"deadline #{deadline.number} {title}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={"deadline_id": deadline.id, "old_title": old, "new_title": title},
+    )
+    session.flush()
+    return Corrected(deadline=deadline, vendor=vendor, audit_id=entry.id)
+
+
+def set_owner(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, number: int, user_id: str
+) -> Corrected:
+    """`deadline owner <n> <@user>`: the new owner is checked like a contact (one of the
+    channel's two organizations, in the channel)."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor, "change a deadline's owner")
+    deadline = _by_number(session, vendor, number, usage="deadline owner", lock=True)
+    _require_open(deadline, "re-own")
+    if deadline.owner_user_id == user_id:
+        raise UserError(f"<@{user_id}> owns #{deadline.number} already; nothing was changed.")
+    check_owner(runtime, vendor, user_id)
+    old = deadline.owner_user_id
+    now = runtime.clock.now()
+    deadline.owner_user_id = user_id
+    entry = audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="deadline.owner",
+        subject=f"deadline #{deadline.number} {deadline.title}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={"deadline_id": deadline.id, "old_owner": old, "new_owner": user_id},
+    )
+    session.flush()
+    return Corrected(deadline=deadline, vendor=vendor, audit_id=entry.id)
+
+
+def _require_party(runtime: Runtime, vendor: Vendor, actor: Actor, doing: str) -> None:
+    if side_of(runtime, vendor, actor) is None:
+        raise NotAllowed(
+            f"Only {slack_escape(vendor.name)}'s contacts and the internal team can {doing}."
+        )
 
 
 # --------------------------------------------------------------------------- change requests
@@ -672,6 +949,8 @@ def request_move(
     """`deadline move <n> <when> reason "<why>"`: a change request, not an edit."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
     deadline = _by_number(session, vendor, number, usage="deadline move")
+    if deadline.state == CANCELLED:
+        _require_open(deadline, "move")
     if deadline.state == DONE:
         raise UserError(f"#{deadline.number} {deadline.title} is done; there is nothing to move.")
     now = runtime.clock.now()
@@ -772,6 +1051,78 @@ def request_change(
     )
 
 
+def withdraw_change(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, number: int
+) -> ChangeView:
+    """`change withdraw <n>`: the side that asked for the change takes it back. Its message then
+    says so and its buttons change nothing."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    cr = session.get(ChangeRequest, number, with_for_update=True)
+    if cr is None or cr.vendor_id != vendor.id:
+        raise NotFound(
+            f"There is no change request #{number} in this channel. The number is on the "
+            "request's message (📝 Change request #…).",
+            usage=USAGE["change withdraw"],
+        )
+    asking = _requesting_side(runtime, vendor, cr)
+    mine = side_of(runtime, vendor, actor)
+    if mine is None or (actor.user_id != cr.requested_by and mine != asking):
+        party = {VENDOR: f" ({slack_escape(vendor.name)}'s side)", INTERNAL: " (the internal team)"}
+        raise NotAllowed(
+            f"Only the side that asked for change request #{cr.id}{party.get(asking or '', '')} "
+            "can withdraw it; "
+            "nothing was changed. To turn it down, use its Decline button."
+        )
+    if cr.state == WITHDRAWN:
+        raise UserError(f"<@{cr.withdrawn_by}> withdrew change request #{cr.id} already.")
+    if cr.state == CANCELLED:
+        raise UserError(
+            f"Change request #{cr.id} was closed already: its deadline is no longer open."
+        )
+    if cr.state != PENDING:
+        raise UserError(
+            f"Change request #{cr.id} was {cr.state} already; there is nothing to withdraw. "
+            "To change things again, make a new request."
+        )
+    now = runtime.clock.now()
+    cr.state = WITHDRAWN
+    cr.withdrawn_by = actor.user_id
+    cr.withdrawn_at = now
+    cr.resolved_at = now
+    deadline = session.get(Deadline, cr.deadline_id) if cr.deadline_id else None
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="change.withdraw",
+        subject=f"change #{cr.id}" + (f": move deadline #{deadline.number}" if deadline else ""),
+        at=now,
+        vendor_id=vendor.id,
+        detail={"change_id": cr.id, "side": mine},
+    )
+    return ChangeView(
+        change=cr, vendor=vendor, deadline=deadline, vendor_tz=deadline_zone(runtime, vendor)
+    )
+
+
+def _requesting_side(runtime: Runtime, vendor: Vendor, cr: ChangeRequest) -> str | None:
+    """The side of the person who asked for the change (looked up now: a registered contact,
+    else by their organization)."""
+    try:
+        user = runtime.directory.user(vendor.team_id, cr.requested_by)
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError):
+        user = None  # unknown: only the requester themselves may withdraw
+    requester = Actor(
+        user_id=cr.requested_by,
+        user_team_id=user.team_id if user is not None else None,
+        team_id=vendor.team_id,
+        team_known=user is not None,
+    )
+    return side_of(runtime, vendor, requester)
+
+
 def decide_change(
     session: Session,
     *,
@@ -788,7 +1139,8 @@ def decide_change(
 
     The button must be on the message that was posted for this change request (`message_ts`
     of the click): a stale or forged message's buttons change nothing."""
-    cr = session.get(ChangeRequest, change_id)
+    # Locked: a withdraw and an approval at once are one after the other.
+    cr = session.get(ChangeRequest, change_id, with_for_update=True)
     vendor = session.get(Vendor, cr.vendor_id) if cr is not None else None
     if (
         cr is None
@@ -803,8 +1155,15 @@ def decide_change(
     require_side(runtime, vendor, actor, side, f"{doing} this change on {party} behalf")
     vtz = deadline_zone(runtime, vendor)
     if cr.state == CANCELLED:
+        closed = cr.deadline.state if cr.deadline is not None else DONE
+        how = "cancelled" if closed == CANCELLED else "marked done"
         raise UserError(
-            "This change request was closed: its deadline was marked done. Nothing was changed."
+            f"This change request was closed: its deadline was {how}. Nothing was changed."
+        )
+    if cr.state == WITHDRAWN:
+        raise UserError(
+            f"<@{cr.withdrawn_by}> withdrew this change request; there is nothing to "
+            f"{doing} and nothing was changed."
         )
     if cr.state != PENDING:
         raise UserError(f"This change request is {cr.state} already; nothing was changed.")

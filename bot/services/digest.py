@@ -5,10 +5,11 @@ own Slack clock (users.info `tz`, else `OUTSOURCE_DEFAULT_TZ`), a DM about the p
 vendor: what got done, what slipped, changes approved or declined, recaps confirmed or still
 unconfirmed, response times against the SLA, check-in answers, and what is due in the coming
 week. It goes through the outbox with the dedupe key `digest:<vendor id>:<user>:<ISO week>`, so
-a sweep that runs twice (or on several workers) sends it once. A week with nothing to say is
-recorded as a skipped outbox row under the same key: nothing is posted and nothing is computed
-again that week. A digest is sent up to 12 hours late (the bot was down on Monday morning);
-after that the week is let go rather than delivered stale.
+a sweep that runs twice (or on several workers) sends it once; the row names the vendor, the
+reader and the week, and the message is rendered when it is delivered (`bot.posts.overview`).
+A week with nothing to say is recorded as a skipped outbox row under the same key: nothing is
+posted and nothing is computed again that week. A digest is sent up to 12 hours late (the bot
+was down on Monday morning); after that the week is let go rather than delivered stale.
 
 This module is also the overview capability's entry in `bot.sweep.STEP_MODULES`: its
 `sweep_steps` include the export retries and the App Home refresh.
@@ -28,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.runtime import Runtime
-from bot.services.overview import ResponseFigures, _zone, response_figures
+from bot.services.overview import ResponseFigures, response_figures, zone_named
 from bot.services.vendors import active_contacts
+from bot.slack import LookupDeferred
 from bot.sweep import SweepContext
 from bot.timeparse import wall_to_utc
 from storage.models import (
@@ -191,8 +193,14 @@ def build_digest(
         )
     )
     d.checkins_answered = [c for c in checkins if c.answered_at is not None]
+    # Every check-in of the week that was posted and never answered — also those a later
+    # answer covered ("superseded"); not those never posted ("skipped").
     d.checkins_missed = [
-        c for c in checkins if c.answered_at is None and c.state == "open" and c.message_ts
+        c
+        for c in checkins
+        if c.answered_at is None
+        and c.state in ("open", "superseded")
+        and (c.message_ts or c.posted_at)
     ]
     d.upcoming = list(
         session.scalars(
@@ -213,12 +221,14 @@ def _reader_zone(runtime: Runtime, team_id: str, user_id: str) -> ZoneInfo | Non
     """The contact's own Slack timezone; None when they are gone (deleted) or unknown."""
     try:
         user = runtime.directory.user(team_id, user_id)
+    except LookupDeferred:
+        raise
     except (SlackApiError, LookupError):
         log.warning("digest: could not look up %s; trying again next sweep", user_id)
         return None
     if user is None or user.deleted:
         return None
-    return _zone(user.tz, runtime.settings.default_tz)
+    return zone_named(user.tz, runtime.settings.default_tz)
 
 
 def _already(session: Session, key: str) -> bool:
@@ -229,19 +239,22 @@ def _already(session: Session, key: str) -> bool:
 
 def digest_step(session: Session, ctx: SweepContext) -> int:
     """Sweep step: enqueue every digest whose Monday 09:00 (reader's time) has come."""
-    from bot.blocks.overview import digest_message
-
     now = ctx.now
     if not _maybe_monday_somewhere(now):
         return 0
     made = 0
+    deferred: LookupDeferred | None = None
     vendors = session.scalars(
         select(Vendor).where(Vendor.archived_at.is_(None)).order_by(Vendor.id)
     ).all()
     for vendor in vendors:
         readers = {c.user_id for c in active_contacts(vendor, INTERNAL)}
         for user_id in sorted(readers):
-            tz = _reader_zone(ctx.runtime, vendor.team_id, user_id)
+            try:
+                tz = _reader_zone(ctx.runtime, vendor.team_id, user_id)
+            except LookupDeferred as exc:
+                deferred = exc  # note every reader to look up; the unit runs again after
+                continue
             if tz is None:
                 continue
             due = latest_digest_time(now, tz)
@@ -270,7 +283,6 @@ def digest_step(session: Session, ctx: SweepContext) -> int:
                     reason="nothing to say",
                 )
                 continue
-            text, blocks = digest_message(digest)
             made += outbox.enqueue(
                 session,
                 team_id=vendor.team_id,
@@ -278,12 +290,19 @@ def digest_step(session: Session, ctx: SweepContext) -> int:
                 channel_id=user_id,
                 kind=KIND,
                 now=now,
-                text=text,
-                blocks=blocks,
+                render={
+                    "kind": "overview.digest",
+                    "vendor": vendor.id,
+                    "user": user_id,
+                    "tz": tz.key,
+                    "since": digest.since.isoformat(),
+                    "until": digest.until.isoformat(),
+                },
                 vendor_id=vendor.id,
                 budgeted=False,
-                summary=f"Weekly digest — {vendor.name}",
             )
+    if deferred is not None:
+        raise deferred
     return made
 
 

@@ -103,11 +103,12 @@ def observe_message(
     session: Session, runtime: Runtime, team_id: str, event: dict[str, Any], actor: Actor | None
 ) -> int:
     """Hand a message event to every observer. Returns how many observers saw it."""
-    if event.get("subtype") in IGNORED_SUBTYPES:
+    subtype = event.get("subtype")
+    if subtype is not None and (not isinstance(subtype, str) or subtype in IGNORED_SUBTYPES):
         return 0
     channel_id = event.get("channel")
-    if not channel_id:
-        return 0
+    if not isinstance(channel_id, str) or not channel_id:
+        return 0  # no channel, or not one Slack would send: nothing to observe
     # Every message in every channel the bot is in comes here: one round trip for the vendor
     # and its contacts (the observers ask which side the author is on).
     params = {"vendor_team_id": team_id, "vendor_channel_id": channel_id}

@@ -12,6 +12,11 @@ Publishing is cheap but rate-limited: at most one `views.publish` per user per m
 republishes a user's Home when a state change happened since (an audit row newer than the view),
 when a publish was deferred by the one-minute limit, or hourly (time moves deadlines into the
 14-day window and makes them overdue).
+
+The view is built (by its renderer, `bot.posts.overview`) and the minute claimed inside the
+unit of work; `views.publish` itself runs after the commit, never with a transaction open. A
+publish that Slack refuses marks the row pending again, in a unit of its own, and the sweep
+retries it once the minute is over.
 """
 
 from __future__ import annotations
@@ -21,17 +26,22 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.error import URLError
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot import posts
 from bot.actors import Actor
 from bot.errors import NotFound
 from bot.runtime import Runtime
 from bot.services.vendors import active_contacts, require_side, require_vendor
+from bot.slack import LookupDeferred
+from bot.unit_of_work import after_commit, run_unit
 from storage.models import (
     INTERNAL,
     VENDOR,
@@ -139,11 +149,15 @@ class VendorHealth:
         return _zone(self.vendor.tz)
 
 
-def _zone(name: str | None, default: str = "UTC") -> ZoneInfo:
+def zone_named(name: str | None, default: str = "UTC") -> ZoneInfo:
+    """The zone of that IANA name; `default` when it is empty or unknown."""
     try:
         return ZoneInfo(name or default)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(default)
+
+
+_zone = zone_named
 
 
 def _count(session: Session, query: Any) -> int:
@@ -278,6 +292,8 @@ def resolve_viewer(runtime: Runtime, *, team_id: str, user_id: str) -> Viewer:
     default_tz = runtime.settings.default_tz
     try:
         user = runtime.directory.user(team_id, user_id)
+    except LookupDeferred:
+        raise  # read after the transaction; the unit runs again
     except (SlackApiError, LookupError):
         log.warning("could not look up %s for the App Home", user_id, exc_info=True)
         user = None
@@ -371,8 +387,12 @@ def home_data(session: Session, *, runtime: Runtime, viewer: Viewer, now: dateti
 # --------------------------------------------------------------------------- publishing
 
 
+HOME_FOOTER = "home_footer"  # the block saying when the view was built: not compared
+
+
 def _view_hash(blocks: list[dict[str, Any]]) -> str:
-    raw = json.dumps(blocks, sort_keys=True, separators=(",", ":"), default=str)
+    content = [b for b in blocks if b.get("block_id") != HOME_FOOTER]
+    raw = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -399,6 +419,19 @@ def _audit_high(session: Session, team_id: str) -> int:
     return _count(session, select(func.max(AuditEntry.id)).where(AuditEntry.team_id == team_id))
 
 
+def home_view(
+    session: Session, *, runtime: Runtime, team_id: str, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """The user's Home view as of `now` (rendered by `bot.posts.overview`)."""
+    message = posts.render(
+        {"kind": "overview.home", "user": user_id},
+        posts.RenderContext(
+            session=session, runtime=runtime, now=now, channel_id=user_id, team_id=team_id
+        ),
+    )
+    return {"type": "home", "blocks": message.blocks if message is not None else []}
+
+
 def publish_home(
     session: Session,
     *,
@@ -408,16 +441,14 @@ def publish_home(
     now: datetime,
     force: bool = False,
 ) -> str:
-    """Build and publish this user's Home. Returns "published", "unchanged" (same view as the
-    last one: not sent again), "deferred" (published less than a minute ago: the sweep sends it
-    once the minute is over) or "failed" (Slack refused; the sweep retries)."""
-    from bot.blocks.overview import home_blocks, home_view
-
+    """Build this user's Home and have it published after the commit. Returns "published"
+    (views.publish follows the commit), "unchanged" (same view as the last one: not sent
+    again), or "deferred" (published less than a minute ago: the sweep sends it once the
+    minute is over)."""
     row = _home_row(session, team_id, user_id)
     watermark = _audit_high(session, team_id)
-    viewer = resolve_viewer(runtime, team_id=team_id, user_id=user_id)
-    blocks = home_blocks(home_data(session, runtime=runtime, viewer=viewer, now=now))
-    digest = _view_hash(blocks)
+    view = home_view(session, runtime=runtime, team_id=team_id, user_id=user_id, now=now)
+    digest = _view_hash(view["blocks"])
     row.checked_at = now
     if digest == row.view_hash and not force:
         row.audit_watermark = watermark
@@ -439,21 +470,58 @@ def publish_home(
     if not getattr(claimed, "rowcount", 0):
         row.pending = True
         return "deferred"
+    # Recorded as published now; a publish that fails after the commit undoes it.
     row.published_at = now
-    client = runtime.client(team_id)
-    if client is None:
-        row.pending = True
-        return "failed"
-    try:
-        client.views_publish(user_id=user_id, view=home_view(blocks, viewer=viewer, now=now))
-    except SlackApiError as exc:
-        log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
-        row.pending = True
-        return "failed"
     row.view_hash = digest
     row.audit_watermark = watermark
     row.pending = False
+    after_commit(
+        session,
+        partial(
+            _publish,
+            runtime,
+            row_id=row.id,
+            team_id=team_id,
+            user_id=user_id,
+            view=view,
+            digest=digest,
+        ),
+    )
     return "published"
+
+
+def _publish(
+    runtime: Runtime,
+    *,
+    row_id: int,
+    team_id: str,
+    user_id: str,
+    view: dict[str, Any],
+    digest: str,
+) -> None:
+    """After the commit: views.publish. Refused → the row is pending again (the sweep
+    retries once the minute is over)."""
+    client = runtime.client(team_id)
+    error: str | None = "no installation for this workspace"
+    if client is not None:
+        try:
+            client.views_publish(user_id=user_id, view=view)
+            return
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+        except (SlackClientError, URLError, OSError) as exc:
+            error = type(exc).__name__
+    log.warning("views.publish for %s failed: %s", user_id, error)
+    run_unit(runtime, partial(_publish_failed, row_id=row_id, digest=digest))
+
+
+def _publish_failed(session: Session, *, row_id: int, digest: str) -> None:
+    session.execute(
+        update(HomePublish)
+        .where(HomePublish.id == row_id, HomePublish.view_hash == digest)
+        .values(view_hash=None, pending=True)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def refresh_homes(session: Session, ctx: SweepContext) -> int:
@@ -484,9 +552,17 @@ def refresh_homes(session: Session, ctx: SweepContext) -> int:
         .limit(500)
     ).all()
     published = 0
+    deferred: LookupDeferred | None = None
     for row in rows:
-        outcome = publish_home(
-            session, runtime=ctx.runtime, team_id=row.team_id, user_id=row.user_id, now=now
-        )
+        try:
+            outcome = publish_home(
+                session, runtime=ctx.runtime, team_id=row.team_id, user_id=row.user_id, now=now
+            )
+        except LookupDeferred as exc:
+            # Note every user still to look up, then let the unit make the reads and run again.
+            deferred = exc
+            continue
         published += outcome == "published"
+    if deferred is not None:
+        raise deferred
     return published

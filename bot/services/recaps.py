@@ -5,7 +5,15 @@ the `recap_from_message` shortcut, transcript files and meeting-note apps' posts
 channel (offered in thread), huddles, and messages that say a call happened (nudged after 4
 business hours when no recap followed). The record is posted in the vendor channel, extracted
 items and all, with a Confirm button per side; action items with an owner and a due date
-become deadlines. Edits keep every revision; the text as given is kept verbatim.
+become deadlines. Edits keep every revision; the text as given is kept (as plain text: Slack's
+escaping is decoded once on the way in, bot/text.py).
+
+Nothing here calls Slack. What the bot says is written to the outbox in the same transaction
+as the change it reports and rendered when delivered (bot/posts/recaps.py): the record
+(`recap:<id>:record`, updated in place with `of=` that key), offers, nudges and notes. Slack
+reads go through the directory. A transcript download is slow work that never runs inside a
+transaction: the listeners download first (`read_*_transcript`) and hand the text to the
+unit of work that stores the recap.
 """
 
 from __future__ import annotations
@@ -24,10 +32,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox, transcripts
+from bot import text as slack_text
 from bot.actors import Actor
-from bot.blocks import recaps as views
 from bot.blocks.ids import BlockId
-from bot.blocks.recaps import ItemView, RecapForm, RecapView
 from bot.calendar import BusinessCalendar
 from bot.commands import MAX_TITLE
 from bot.errors import NotAllowed, NotFound, UserError
@@ -42,10 +49,10 @@ from bot.services.vendors import (
     vendor_primary,
     vendor_zone,
 )
-from bot.slack import RATE_LIMITED, rate_limited
+from bot.slack import LookupDeferred
 from bot.sweep import SweepContext
 from bot.timeparse import format_local, wall_to_utc
-from storage.models import INTERNAL, VENDOR, Deadline, Recap, RecapRevision, Vendor
+from storage.models import INTERNAL, VENDOR, Deadline, OutboxMessage, Recap, RecapRevision, Vendor
 from storage.models.recaps import CallMention, RecapOffer
 from storage.repositories import insert_ignore
 
@@ -54,6 +61,13 @@ if TYPE_CHECKING:
     from bot.extraction import ActionItem, Extraction, Person, Side
 
 log = logging.getLogger(__name__)
+
+# What the outbox rows of recaps render (bot/posts/recaps.py).
+RECORD = "recap.record"  # the record with its Confirm buttons; updates re-render it
+OFFER = "recap.offer"  # "Make a recap" in the thread of a transcript, notes or a huddle
+MENTION_NUDGE = "recap.mention_nudge"  # a call was mentioned, no recap followed
+CONFIRM_NUDGE = "recap.confirm_nudge"  # a side has not confirmed after a business day
+UNLINKED = "recap.unlinked"  # to the editor: deadlines whose items an edit dropped
 
 # A call mention is nudged when no recap followed within this many business hours.
 MENTION_NUDGE_BUSINESS_HOURS = 4.0
@@ -68,9 +82,16 @@ DOWNLOAD_TIMEOUT = 10.0  # in the background (after the ack of a button or short
 # A modal waits for its answer: Slack gives a view submission 3 s, the download gets 2 of them.
 MODAL_DOWNLOAD_TIMEOUT = 2.0
 MB = 1024 * 1024
+# Slack's limit for a plain_text_input: what the edit form can hold of a recap's text.
+MODAL_TEXT_LIMIT = 3000
 # Channel members looked up (users.info, cached) to resolve owners by name; vendor channels are
 # small, and this bounds the work done while Slack waits for the modal's answer.
 MAX_PEOPLE = 60
+
+NOT_IN_CHANNEL = (
+    "I'm not in this channel, so I couldn't post the recap. Invite me with "
+    "`/invite @outsource-bot` and try again; nothing was saved."
+)
 
 CALL_MENTION_RE = re.compile(
     r"\b(?:"
@@ -98,11 +119,51 @@ SOURCE_LABELS = {
 
 
 class FieldError(UserError):
-    """Bad input in the recap modal: shown next to the field it concerns."""
+    """Bad input in the recap modal: shown next to the field it concerns (as plain text)."""
 
     def __init__(self, message: str, *, block_id: str = BlockId.SUMMARY) -> None:
         super().__init__(message)
         self.block_id = str(block_id)
+
+
+class TranscriptProblem(UserError):
+    """A transcript that cannot be read. `message` is escaped for an ephemeral (mrkdwn): the
+    file's name is someone's words; `plain` is the same for a modal field error."""
+
+    def __init__(self, plain: str) -> None:
+        super().__init__(slack_text.mrkdwn(plain))
+        self.plain = plain
+
+
+@dataclass
+class Transcript:
+    """A transcript file read outside any transaction, handed to the unit that stores it."""
+
+    name: str
+    raw: str  # the file's text, verbatim
+    text: str  # "Speaker: words" lines for the extractor
+
+
+@dataclass
+class RecapForm:
+    """What the recap modal shows (bot/blocks/recaps.py). `metadata` travels in
+    `private_metadata`."""
+
+    metadata: dict[str, Any]
+    vendor_name: str
+    tz_name: str
+    call_date: str  # YYYY-MM-DD in the vendor's zone
+    call_time: str  # HH:MM in the vendor's zone
+    participants: list[str]
+    summary: str | None = None
+    editing: bool = False
+    note: str | None = None  # shown above the summary (e.g. where the text came from)
+    allow_transcript: bool = True
+
+
+def record_key(recap_id: int) -> str:
+    """The outbox key of a recap's record message: its updates and its buttons refer to it."""
+    return f"recap:{recap_id}:record"
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -115,8 +176,14 @@ def _calendar(vendor: Vendor) -> BusinessCalendar:
         return BusinessCalendar(vendor_zone(vendor), None)
 
 
-def _side_label(vendor: Vendor, side: str) -> str:
+def side_label(vendor: Vendor, side: str) -> str:
+    """How a side is named on the record (plain text: a vendor's name is someone's words)."""
     return vendor.name if side == VENDOR else "internal team"
+
+
+def _quoted(vendor: Vendor) -> str:
+    """The vendor's name inside a message the bot writes (mrkdwn)."""
+    return slack_text.mrkdwn(vendor.name)
 
 
 def is_transcript(name: str | None) -> bool:
@@ -141,6 +208,33 @@ def _recap(session: Session, recap_id: Any) -> tuple[Recap, Vendor]:
     return recap, _vendor_for(session, recap.vendor_id)
 
 
+def record_ts(session: Session, recap: Recap) -> str | None:
+    """Where the record's message is (posted by the outbox after the commit)."""
+    ts = session.scalar(
+        select(OutboxMessage.message_ts).where(
+            OutboxMessage.dedupe_key == record_key(recap.id), OutboxMessage.state == "sent"
+        )
+    )
+    return ts or recap.message_ts
+
+
+def _clicked_recap(
+    session: Session, recap_id: Any, channel_id: str | None, message_ts: str | None
+) -> tuple[Recap, Vendor]:
+    """The recap a button on its record is about. The button must be in the record's channel
+    and on the record's message: a crafted value naming another recap, or a stale copy of a
+    message, changes nothing."""
+    recap, vendor = _recap(session, recap_id)
+    if (
+        not channel_id
+        or recap.channel_id != channel_id
+        or vendor.channel_id != channel_id
+        or (message_ts and message_ts != record_ts(session, recap))
+    ):
+        raise NotFound("That recap is not one of this channel's; nothing was changed.")
+    return recap, vendor
+
+
 def _host_actor(actor: Actor, team_id: str | None) -> Actor:
     """The actor as seen by the installation that owns the vendor channel.
 
@@ -155,16 +249,34 @@ def _require_party(runtime: Runtime, vendor: Vendor, actor: Actor) -> str:
     side = side_of(runtime, vendor, actor)
     if side is None:
         raise NotAllowed(
-            f"Only {vendor.name}'s people and the internal team can record calls in this channel."
+            f"Only {_quoted(vendor)}'s people and the internal team can record calls in "
+            "this channel."
         )
     return side
 
 
-def _client(runtime: Runtime, team_id: str) -> Any:
-    client = runtime.client(team_id)
-    if client is None:
+def _check_membership(runtime: Runtime, vendor: Vendor, channel_id: str) -> None:
+    """Refuse at once where the bot is known not to be in the channel: the record would only
+    fail after the answer. Slack not answering is no refusal: the outbox tries."""
+    try:
+        info = runtime.directory.channel(vendor.team_id, channel_id)
+    except LookupDeferred:
+        raise  # read after this transaction; the unit runs again
+    except (SlackApiError, LookupError):
+        log.info("could not check membership of %s; posting anyway", channel_id)
+        return
+    if info is None or info.get("is_member") is False:
+        raise UserError(NOT_IN_CHANNEL)
+
+
+def _bot_token(runtime: Runtime, team_id: str) -> str:
+    try:
+        token = runtime.directory.client(team_id).token
+    except LookupError:
+        token = None
+    if not token:
         raise UserError("This workspace's installation is missing; ask your admin to reinstall.")
-    return client
+    return str(token)
 
 
 # --------------------------------------------------------------------------- people
@@ -177,6 +289,8 @@ def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
     ids: list[str] = [c.user_id for c in active_contacts(vendor)]
     try:
         ids += runtime.directory.channel_members(vendor.team_id, vendor.channel_id)[:MAX_PEOPLE]
+    except LookupDeferred:
+        raise
     except (SlackApiError, LookupError):
         log.info(
             "could not list members of %s; owners resolve among contacts only", vendor.channel_id
@@ -186,6 +300,8 @@ def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
     for user_id in dict.fromkeys(ids):
         try:
             user = runtime.directory.user(vendor.team_id, user_id)
+        except LookupDeferred:
+            raise
         except (SlackApiError, LookupError):
             user = None
         if user is not None and (user.is_bot or user.deleted):
@@ -236,12 +352,32 @@ def _allowed_file_host(runtime: Runtime, url: str) -> bool:
     return host == api_host or host == "slack.com" or host.endswith(".slack.com")
 
 
-def _too_large(name: str, size: int) -> UserError:
+def _too_large(name: str, size: int) -> TranscriptProblem:
     limit = transcripts.MAX_TRANSCRIPT_BYTES
-    return UserError(
+    return TranscriptProblem(
         f"{name} is {size / MB:.1f} MB; transcripts can be up to {limit / MB:.0f} MB. "
         "Paste the summary instead."
     )
+
+
+def _file_info(runtime: Runtime, team_id: str, file: dict[str, Any], name: str) -> dict[str, Any]:
+    """A shared file's details (files.info through the directory's cache)."""
+    try:
+        info = runtime.directory.file(team_id, str(file["id"]))
+    except LookupDeferred:
+        raise
+    except SlackApiError as exc:
+        raise TranscriptProblem(
+            f"I couldn't get {name} from Slack ({exc.response.get('error')}); "
+            "paste the summary instead."
+        ) from None
+    except LookupError:
+        raise TranscriptProblem(
+            f"I couldn't get {name} from Slack (no answer from Slack); try again in a minute."
+        ) from None
+    if info is None:
+        raise TranscriptProblem(f"{name} is no longer in Slack; paste the summary instead.")
+    return {**file, **info}
 
 
 def download_transcript(
@@ -249,64 +385,73 @@ def download_transcript(
 ) -> tuple[str, bytes]:
     """(file name, content) of a transcript file, fetched from `url_private` with the bot token.
 
-    The size is checked before anything is downloaded; every failure is a UserError."""
+    Slow: never called inside a transaction. The size is checked before anything is
+    downloaded; every failure is a TranscriptProblem."""
     name = str(file.get("name") or file.get("title") or file.get("id") or "the file")
-    client = _client(runtime, team_id)
+    token = _bot_token(runtime, team_id)
     url = file.get("url_private_download") or file.get("url_private")
     if (not url or file.get("size") is None) and file.get("id"):
-        try:
-            info = client.files_info(file=file["id"])["file"]
-        except SlackApiError as exc:
-            raise UserError(
-                f"I couldn't get {name} from Slack ({exc.response.get('error')}); "
-                "paste the summary instead."
-            ) from None
-        file = {**file, **info}
+        file = _file_info(runtime, team_id, file, name)
         url = file.get("url_private_download") or file.get("url_private")
     if not is_transcript(name):
-        raise UserError(f"{name} is not a transcript: I read .vtt, .srt and .txt files.")
+        raise TranscriptProblem(f"{name} is not a transcript: I read .vtt, .srt and .txt files.")
     size = file.get("size")
     limit = transcripts.MAX_TRANSCRIPT_BYTES
     if isinstance(size, int) and size > limit:
         raise _too_large(name, size)
     if not url or not _allowed_file_host(runtime, str(url)):
-        raise UserError(f"I couldn't download {name}; paste the summary instead.")
+        raise TranscriptProblem(f"I couldn't download {name}; paste the summary instead.")
     request = urllib.request.Request(
-        str(url), headers={"Authorization": f"Bearer {client.token}"}, method="GET"
+        str(url), headers={"Authorization": f"Bearer {token}"}, method="GET"
     )
     try:
         with transcripts.DOWNLOAD_OPENER.open(request, timeout=timeout) as resp:
             data: bytes = resp.read(limit + 1)
             content_type = str(resp.headers.get("Content-Type") or "")
     except urllib.error.HTTPError as exc:
-        raise UserError(
+        raise TranscriptProblem(
             f"I couldn't download {name} (Slack answered {exc.code}); paste the summary instead."
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError):
-        raise UserError(
+        raise TranscriptProblem(
             f"I couldn't download {name} (no answer from Slack); try again in a minute."
         ) from None
     if len(data) > limit:
         raise _too_large(name, len(data))
     if content_type.startswith("text/html"):
         # Slack answers a login page, not the file, when the token may not read it.
-        raise UserError(f"I'm not allowed to read {name}; paste the summary instead.")
+        raise TranscriptProblem(f"I'm not allowed to read {name}; paste the summary instead.")
     return name, data
 
 
-def _read_transcript(
+def read_transcript(
     runtime: Runtime, team_id: str, file: dict[str, Any], *, timeout: float = DOWNLOAD_TIMEOUT
-) -> tuple[str, str, str]:
-    """(name, raw text verbatim, text for extraction)."""
+) -> Transcript:
+    """Download and read a transcript file (outside any transaction)."""
     name, data = download_transcript(runtime, team_id, file, timeout=timeout)
-    text = transcripts.transcript_to_text(name, data)  # UserError: binary, wrong encoding …
-    return name, transcripts.decode_text(data, name), text
+    try:
+        text = transcripts.transcript_to_text(name, data)  # binary, wrong encoding …
+        raw = transcripts.decode_text(data, name)
+    except TranscriptProblem:
+        raise
+    except UserError as exc:
+        raise TranscriptProblem(exc.message) from None
+    return Transcript(name=name, raw=raw, text=text)
+
+
+def transcript_in(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The first transcript file attached to a message, if any."""
+    for file in _dicts(message.get("files")):
+        if is_transcript(file.get("name")):
+            return file
+    return None
 
 
 # --------------------------------------------------------------------------- the record
 
 
-def _items(recap: Recap, vendor: Vendor) -> tuple[Extraction, list[int | None]]:
+def items_of(recap: Recap) -> tuple[Extraction, list[int | None]]:
+    """A recap's extracted items and, per action item, the number of its deadline (or None)."""
     from bot.extraction import Extraction
 
     data = dict(recap.extracted or {})
@@ -316,94 +461,44 @@ def _items(recap: Recap, vendor: Vendor) -> tuple[Extraction, list[int | None]]:
     return ext, numbers
 
 
-def record_view(vendor: Vendor, recap: Recap) -> RecapView:
-    tz = vendor_zone(vendor)
-    ext, numbers = _items(recap, vendor)
-    local_call = recap.call_at.astimezone(tz)
-    items: list[ItemView] = []
-    for item, number in zip(ext.action_items, numbers, strict=False):
-        items.append(
-            ItemView(
-                what=item.what,
-                owner_user_id=item.owner_user_id,
-                owner_text=item.owner_name,
-                owner_unsure=not item.owner_sure,
-                due_label=format_local(item.due_at, tz) if item.due_at else None,
-                due_text=item.due_text,
-                due_unsure=not item.due_sure,
-                deadline_number=number,
-            )
-        )
-    source = SOURCE_LABELS.get(recap.source)
-    if recap.transcript_name:
-        source = f"transcript {recap.transcript_name}" if recap.source == "file" else source
-    view = RecapView(
-        recap_id=recap.id,
-        vendor_name=vendor.name,
-        call_label=format_local(recap.call_at, tz),
-        call_day=f"{local_call:%a} {local_call.day} {local_call:%b %Y}",
-        created_by=recap.created_by,
-        revision=recap.revision,
-        participants=list(recap.participants or []),
-        decisions=[d.text for d in ext.decisions],
-        items=items,
-        questions=[q.text for q in ext.open_questions],
-        source_label=source,
-        permalink=recap.source_permalink,
+def _post_record(session: Session, runtime: Runtime, vendor: Vendor, recap: Recap) -> None:
+    """The record, posted after the commit in the recap's channel (in its thread where there
+    is one). Its key makes it once-only; its ts is recorded when it is sent."""
+    outbox.reply(
+        session,
+        team_id=vendor.team_id,
+        channel_id=recap.channel_id,
+        key=record_key(recap.id),
+        now=runtime.clock.now(),
+        kind="recap",
+        render={"kind": RECORD, "recap": recap.id},
+        thread_ts=recap.thread_ts,
+        vendor_id=vendor.id,
     )
-    if recap.transcript_name and recap.source != "file":
-        view.source_label = (view.source_label + " and " if view.source_label else "") + (
-            f"transcript {recap.transcript_name}"
-        )
-    view.internal = views.Confirmation(
-        _side_label(vendor, INTERNAL),
-        recap.internal_confirmed_by,
-        format_local(recap.internal_confirmed_at, tz) if recap.internal_confirmed_at else None,
-    )
-    view.vendor = views.Confirmation(
-        _side_label(vendor, VENDOR),
-        recap.vendor_confirmed_by,
-        format_local(recap.vendor_confirmed_at, tz) if recap.vendor_confirmed_at else None,
-    )
-    return view
 
 
-def _post_record(runtime: Runtime, vendor: Vendor, recap: Recap) -> str:
-    text, blocks = views.recap_message(record_view(vendor, recap))
-    client = _client(runtime, vendor.team_id)
+def _update_record(session: Session, runtime: Runtime, vendor: Vendor, recap: Recap) -> None:
+    """The record shows its new state (chat.update after the commit, rendered then)."""
+    outbox.update_message(
+        session,
+        team_id=vendor.team_id,
+        channel_id=recap.channel_id,
+        of=record_key(recap.id),
+        now=runtime.clock.now(),
+        kind="recap_update",
+        render={"kind": RECORD, "recap": recap.id},
+        vendor_id=vendor.id,
+    )
+
+
+def record_posted(session: Session, recap_id: Any, ts: str) -> None:
+    """Remember where the record's message is (thread talk about it, the confirm nudge)."""
     try:
-        resp = client.chat_postMessage(
-            channel=recap.channel_id,
-            thread_ts=recap.thread_ts,
-            text=text,
-            blocks=blocks,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as exc:
-        if rate_limited(exc):
-            raise UserError(RATE_LIMITED) from None
-        raise UserError(
-            f"I couldn't post the recap in <#{recap.channel_id}> (Slack said "
-            f"`{exc.response.get('error')}`). Invite me to the channel and try again; "
-            "nothing was saved."
-        ) from None
-    return str(resp["ts"])
-
-
-def _update_record(runtime: Runtime, vendor: Vendor, recap: Recap) -> None:
-    if not recap.message_ts:
+        recap = session.get(Recap, int(recap_id))
+    except (TypeError, ValueError):
         return
-    text, blocks = views.recap_message(record_view(vendor, recap))
-    try:
-        _client(runtime, vendor.team_id).chat_update(
-            channel=recap.channel_id, ts=recap.message_ts, text=text, blocks=blocks
-        )
-    except SlackApiError as exc:
-        raise UserError(
-            f"I couldn't update the recap message (Slack said `{exc.response.get('error')}`); "
-            "nothing was changed. Please try again."
-        ) from None
+    if recap is not None and recap.message_ts is None:
+        recap.message_ts = ts
 
 
 def _item_key(item: Any) -> tuple[str, str | None, str | None]:
@@ -469,7 +564,8 @@ def _store_extraction(recap: Recap, ext: Extraction, numbers: list[int | None]) 
 
 
 def _checked(text: str | None) -> str:
-    """The summary as given (kept verbatim), once it is known not to be empty or too long."""
+    """The summary as given (kept verbatim), once it is known not to be empty or too long.
+    Control characters are dropped on the way out (bot/text.py)."""
     transcripts.validate_summary(text or "")  # UserError: empty, whitespace, over the limit
     return text or ""
 
@@ -505,6 +601,7 @@ def _create(
     transcript_raw: str | None = None,
     transcript_text: str | None = None,
 ) -> Recap:
+    _check_membership(runtime, vendor, channel_id)
     now = runtime.clock.now()
     ext = _extract(runtime, vendor, _extraction_text(text, transcript_text), call_at)
     recap = Recap(
@@ -514,9 +611,9 @@ def _create(
         source=source,
         source_ref=source_ref,
         text=text,
-        transcript_name=transcript_name,
+        transcript_name=transcript_name[:255] if transcript_name else None,
         transcript=transcript_raw,
-        source_permalink=permalink,
+        source_permalink=permalink if permalink and len(permalink) <= 500 else None,
         call_at=call_at,
         participants=participants,
         extracted={},
@@ -549,7 +646,7 @@ def _create(
             edited_at=now,
         )
     )
-    recap.message_ts = _post_record(runtime, vendor, recap)
+    _post_record(session, runtime, vendor, recap)
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -583,6 +680,10 @@ class RecapSubmission:
     call_time: str | None = None
     participants: list[str] | None = None
     files: list[dict[str, Any]] | None = None
+
+    @property
+    def editing(self) -> bool:
+        return bool(self.metadata.get("recap"))
 
 
 def _form(
@@ -635,9 +736,17 @@ def _may_edit(vendor: Vendor, recap: Recap, actor: Actor) -> bool:
     return any(c.user_id == actor.user_id for c in active_contacts(vendor, INTERNAL))
 
 
-def edit_form(session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any) -> RecapForm:
-    """**Edit**: the modal again, prefilled with the current revision."""
-    recap, vendor = _recap(session, recap_id)
+def edit_form(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    recap_id: Any,
+    channel_id: str | None,
+    message_ts: str | None = None,
+) -> RecapForm:
+    """**Edit** on the record: the modal again, prefilled with the current revision."""
+    recap, vendor = _clicked_recap(session, recap_id, channel_id, message_ts)
     actor = _host_actor(actor, vendor.team_id)
     if not _may_edit(vendor, recap, actor):
         raise NotAllowed(
@@ -646,7 +755,7 @@ def edit_form(session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any
         )
     summary: str | None = recap.text
     note = None
-    if len(recap.text) > views.MODAL_TEXT_LIMIT:
+    if len(recap.text) > MODAL_TEXT_LIMIT:
         summary = _items_as_text(vendor, recap)
         note = (
             "The original text is longer than a form can hold, so here are the items I found. "
@@ -666,7 +775,7 @@ def edit_form(session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any
 def _items_as_text(vendor: Vendor, recap: Recap) -> str:
     """The extracted items as headed text the extractor reads back the same way."""
     tz = vendor_zone(vendor)
-    ext, _ = _items(recap, vendor)
+    ext, _ = items_of(recap)
     lines: list[str] = []
     if ext.decisions:
         lines += ["Decisions:", *[f"- {d.text}" for d in ext.decisions], ""]
@@ -684,7 +793,7 @@ def _items_as_text(vendor: Vendor, recap: Recap) -> str:
         lines.append("")
     if ext.open_questions:
         lines += ["Open questions:", *[f"- {q.text}" for q in ext.open_questions]]
-    return "\n".join(lines).strip()[: views.MODAL_TEXT_LIMIT]
+    return "\n".join(lines).strip()[:MODAL_TEXT_LIMIT]
 
 
 def _call_at(vendor: Vendor, sub: RecapSubmission, now: datetime) -> datetime:
@@ -715,41 +824,88 @@ def _call_at(vendor: Vendor, sub: RecapSubmission, now: datetime) -> datetime:
     return when
 
 
-def submit_form(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSubmission) -> Recap:
-    """The recap modal was submitted: post a new recap, or save an edit. FieldError on bad input."""
-    meta = sub.metadata
-    team_id = str(meta.get("team") or actor.team_id)
-    actor = _host_actor(actor, team_id)
-    if meta.get("recap"):
-        return _save_edit(session, runtime=runtime, actor=actor, sub=sub)
-    channel_id = str(meta.get("channel") or "")
+def _submission_team(actor: Actor, sub: RecapSubmission) -> str:
+    return str(sub.metadata.get("team") or actor.team_id)
+
+
+def _new_recap_vendor(
+    session: Session, runtime: Runtime, actor: Actor, sub: RecapSubmission
+) -> tuple[Vendor, str]:
+    """The vendor and channel of a new recap's submission, once the actor may record there
+    and the bot can post there (FieldError otherwise)."""
+    channel_id = str(sub.metadata.get("channel") or "")
     try:
-        vendor = require_vendor(session, team_id=team_id, channel_id=channel_id)
-    except UserError as exc:
-        raise FieldError(exc.message) from None
-    try:
+        vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
         _require_party(runtime, vendor, actor)
+        _check_membership(runtime, vendor, channel_id)
+    except FieldError:
+        raise
     except UserError as exc:
-        raise FieldError(exc.message) from None
-    text = _validate_summary(sub.summary)
-    now = runtime.clock.now()
-    call_at = _call_at(vendor, sub, now)
-    transcript_name = transcript_raw = transcript_text = None
+        raise FieldError(slack_text.unescape(exc.message)) from None
+    return vendor, channel_id
+
+
+def check_submission(
+    session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSubmission
+) -> None:
+    """What can be refused of a new recap's submission before its transcript is downloaded:
+    the download is slow and made outside any transaction, so a refused submission starts
+    none. Also reads (into the directory's cache) the people the extraction will need, so the
+    unit that stores the recap does not have to run again after the download."""
+    actor = _host_actor(actor, _submission_team(actor, sub))
+    vendor, _ = _new_recap_vendor(session, runtime, actor, sub)
+    _validate_summary(sub.summary)
+    _call_at(vendor, sub, runtime.clock.now())
+    _people(runtime, vendor)
+
+
+def read_submitted_transcript(
+    runtime: Runtime, *, actor: Actor, sub: RecapSubmission
+) -> Transcript | None:
+    """The transcript attached in the modal, downloaded within what a modal may wait (outside
+    any transaction). FieldError under the transcript input when it cannot be read."""
     for file in (sub.files or [])[:1]:
         try:
-            transcript_name, transcript_raw, transcript_text = _read_transcript(
-                runtime, team_id, file, timeout=MODAL_DOWNLOAD_TIMEOUT
+            return read_transcript(
+                runtime, _submission_team(actor, sub), file, timeout=MODAL_DOWNLOAD_TIMEOUT
             )
+        except TranscriptProblem as exc:
+            raise FieldError(exc.plain, block_id=BlockId.RECAP_TRANSCRIPT) from None
         except UserError as exc:
             raise FieldError(exc.message, block_id=BlockId.RECAP_TRANSCRIPT) from None
+    return None
+
+
+def submit_form(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    sub: RecapSubmission,
+    transcript: Transcript | None = None,
+) -> Recap:
+    """The recap modal was submitted: post a new recap, or save an edit. FieldError on bad
+    input. `transcript`: the attached file, read beforehand (`read_submitted_transcript`)."""
+    meta = sub.metadata
+    actor = _host_actor(actor, _submission_team(actor, sub))
+    if sub.editing:
+        return _save_edit(session, runtime=runtime, actor=actor, sub=sub)
+    vendor, channel_id = _new_recap_vendor(session, runtime, actor, sub)
+    text = _validate_summary(sub.summary)
+    call_at = _call_at(vendor, sub, runtime.clock.now())
     participants = (
         sub.participants if sub.participants is not None else _default_participants(vendor)
     )
     source = "modal"
     source_ref = None
+    offer: RecapOffer | None = None
     if meta.get("offer"):
-        offer = session.get(RecapOffer, int(meta["offer"]))
-        if offer is not None and offer.vendor_id == vendor.id:
+        offer = session.get(RecapOffer, _int(meta["offer"]))
+        if offer is None or offer.vendor_id != vendor.id or offer.channel_id != channel_id:
+            offer = None
+        elif offer.recap_id is not None:
+            raise FieldError("A recap of this was already made — it is in the thread.")
+        else:
             source, source_ref = offer.kind, offer.ref
     elif meta.get("mention"):
         source_ref = f"mention:{meta['mention']}"
@@ -765,12 +921,12 @@ def submit_form(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapS
         participants=list(dict.fromkeys(participants)),
         channel_id=channel_id,
         thread_ts=meta.get("thread_ts"),
-        transcript_name=transcript_name,
-        transcript_raw=transcript_raw,
-        transcript_text=transcript_text,
+        transcript_name=transcript.name if transcript else None,
+        transcript_raw=transcript.raw if transcript else None,
+        transcript_text=transcript.text if transcript else None,
     )
-    if meta.get("offer"):
-        _mark_offer_made(session, int(meta["offer"]), recap)
+    if offer is not None:
+        _mark_offer_made(session, offer.id, recap)
     return recap
 
 
@@ -800,7 +956,7 @@ def _save_edit(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSu
         )
     ext = _extract(runtime, vendor, _extraction_text(text, transcript_text), call_at)
     # Items that did not change keep their deadlines; new ones get theirs.
-    old_ext, old_numbers = _items(recap, vendor)
+    old_ext, old_numbers = items_of(recap)
     kept = {_item_key(i): n for i, n in zip(old_ext.action_items, old_numbers, strict=False) if n}
     numbers: list[int | None] = [kept.pop(_item_key(i), None) for i in ext.action_items]
     old_revision = recap.revision
@@ -834,7 +990,8 @@ def _save_edit(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSu
             edited_at=now,
         )
     )
-    _update_record(runtime, vendor, recap)
+    _update_record(session, runtime, vendor, recap)
+    unlinked = sorted(kept.values())
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -847,10 +1004,10 @@ def _save_edit(session: Session, *, runtime: Runtime, actor: Actor, sub: RecapSu
             "revision": recap.revision,
             "from_revision": old_revision,
             "action_items": len(ext.action_items),
-            "unlinked_deadlines": sorted(kept.values()),
+            "unlinked_deadlines": unlinked,
         },
     )
-    _tell_unlinked(session, runtime, vendor, recap, actor, sorted(kept.values()))
+    _tell_unlinked(session, runtime, vendor, recap, actor, unlinked)
     return recap
 
 
@@ -865,60 +1022,65 @@ def _tell_unlinked(
     """An edit dropped or changed items that had become deadlines: those deadlines stay (they
     may be real work, and have their own history), but the editor is told, privately, which
     ones still remind, so a changed date does not leave two deadlines running unnoticed."""
-    if not numbers:
+    if not numbers or not still_open(session, vendor.id, numbers):
         return
-    still_open = sorted(
+    outbox.ephemeral(
+        session,
+        team_id=vendor.team_id,
+        channel_id=recap.channel_id,
+        user_id=actor.user_id,
+        now=runtime.clock.now(),
+        render={
+            "kind": UNLINKED,
+            "vendor": vendor.id,
+            "deadlines": numbers,
+            "internal": actor.is_internal,
+        },
+        thread_ts=recap.thread_ts,
+        kind="recap_unlinked",
+    )
+
+
+def still_open(session: Session, vendor_id: int, numbers: list[int]) -> list[int]:
+    """Which of these deadline numbers of a vendor are still open."""
+    return sorted(
         session.scalars(
             select(Deadline.number).where(
-                Deadline.vendor_id == vendor.id,
+                Deadline.vendor_id == vendor_id,
                 Deadline.number.in_(numbers),
                 Deadline.state == OPEN,
             )
         )
     )
-    if not still_open:
-        return
-    listed = ", ".join(f"#{n}" for n in still_open)
-    close = (
-        "`/outsource deadline done <n>` closes one that is no longer needed."
-        if actor.is_internal
-        else "The internal team can close any that is no longer needed."
-    )
-    text = (
-        f"Deadline {listed} came from action items no longer in this recap. "
-        f"They stay open and keep reminding; {close}"
-    )
-    try:
-        _client(runtime, vendor.team_id).chat_postEphemeral(
-            channel=recap.channel_id, user=actor.user_id, text=text, thread_ts=recap.thread_ts
-        )
-    except SlackApiError as exc:
-        log.warning("could not tell %s about unlinked deadlines: %s", actor.user_id, exc)
 
 
 # --------------------------------------------------------------------------- shortcut
 
 
 def _message_text(message: dict[str, Any]) -> str:
-    """A message's readable text: its text, else what its blocks and attachments say."""
+    """A message's readable text as plain text: its text, else what its blocks and attachments
+    say. Slack sends all of it escaped (rich text leaves excepted, escaped here): it is
+    decoded exactly once (bot/text.py)."""
     text = str(message.get("text") or "")
     extra: list[str] = []
-    for block in message.get("blocks") or []:
+    for block in _dicts(message.get("blocks")):
         extra.extend(_block_texts(block))
-    for att in message.get("attachments") or []:
+    for att in _dicts(message.get("attachments")):
         for key in ("pretext", "title", "text"):
             if att.get(key):
                 extra.append(str(att[key]))
-        for f in att.get("fields") or []:
+        for f in _dicts(att.get("fields")):
             extra.append(f"{f.get('title', '')}: {f.get('value', '')}".strip(": "))
-        for block in att.get("blocks") or []:
+        for block in _dicts(att.get("blocks")):
             extra.extend(_block_texts(block))
     more = "\n".join(e for e in extra if e.strip() and e.strip() not in text)
-    if not text.strip():
-        return more.strip()
-    if more and len(more) > len(text):
-        return more.strip()
-    return text
+    if not text.strip() or len(more) > len(text):
+        text = more.strip()
+    return slack_text.from_slack(text)
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _block_texts(block: dict[str, Any]) -> list[str]:
@@ -926,69 +1088,107 @@ def _block_texts(block: dict[str, Any]) -> list[str]:
     kind = block.get("type")
     if kind in ("section", "header") and isinstance(block.get("text"), dict):
         out.append(str(block["text"].get("text") or ""))
-        for f in block.get("fields") or []:
+        for f in _dicts(block.get("fields")):
             out.append(str(f.get("text") or ""))
     elif kind == "context":
-        out.extend(str(e.get("text") or "") for e in block.get("elements") or [] if "text" in e)
+        out.extend(str(e.get("text") or "") for e in _dicts(block.get("elements")) if "text" in e)
     elif kind == "rich_text":
-        out.append(_rich_text(block.get("elements") or []))
+        out.append(_rich_text(_dicts(block.get("elements"))))
     elif kind == "markdown":
         out.append(str(block.get("text") or ""))
     return out
 
 
-def _rich_text(elements: list[Any], prefix: str = "") -> str:
+def _rich_text(elements: list[dict[str, Any]], prefix: str = "") -> str:
+    """Rich text as Slack's escaped text (its leaves are raw): decoded with the rest."""
     lines: list[str] = []
     for el in elements:
         kind = el.get("type")
         if kind == "rich_text_list":
-            for sub in el.get("elements") or []:
+            for sub in _dicts(el.get("elements")):
                 lines.append(_rich_text([sub], prefix="- "))
         elif kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
             parts = []
-            for leaf in el.get("elements") or []:
+            for leaf in _dicts(el.get("elements")):
                 t = leaf.get("type")
                 if t == "text":
-                    parts.append(str(leaf.get("text") or ""))
+                    parts.append(slack_text.slack_escape(str(leaf.get("text") or "")))
                 elif t == "user":
                     parts.append(f"<@{leaf.get('user_id')}>")
                 elif t == "link":
-                    parts.append(str(leaf.get("text") or leaf.get("url") or ""))
+                    parts.append(
+                        slack_text.slack_escape(str(leaf.get("text") or leaf.get("url") or ""))
+                    )
                 elif t == "emoji":
                     parts.append(f":{leaf.get('name')}:")
             lines.append(prefix + "".join(parts))
     return "\n".join(lines)
 
 
-def recap_from_message(
+def _already_recapped(session: Session, vendor: Vendor, source: str, ref: str) -> None:
+    made = session.scalar(
+        select(Recap.id)
+        .where(Recap.vendor_id == vendor.id, Recap.source == source, Recap.source_ref == ref)
+        .limit(1)
+    )
+    if made is not None:
+        raise UserError("A recap of that message was already made — it is in its thread.")
+
+
+def check_shortcut(
     session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, message: dict[str, Any]
-) -> Recap:
-    """The `recap_from_message` shortcut: the message becomes a recap in its thread."""
+) -> dict[str, Any] | None:
+    """The `recap_from_message` shortcut, before anything slow: UserError at once when this
+    person may not record here, the message has nothing to make a recap from, or one was made
+    of it already. Returns the transcript file to read, if the message carries one."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
     _require_party(runtime, vendor, actor)
     ts = str(message.get("ts") or "")
     if not ts:
         raise UserError("I can't tell which message that was; try the shortcut again.")
+    _check_membership(runtime, vendor, channel_id)
+    _already_recapped(session, vendor, "shortcut", ts)
     text = _message_text(message)
-    transcript: tuple[str, str, str] | None = None
-    for file in message.get("files") or []:
-        if is_transcript(file.get("name")):
-            transcript = _read_transcript(runtime, vendor.team_id, file)
-            break
-    if not text.strip() and transcript is None:
+    file = transcript_in(message)
+    if not text.strip() and file is None:
         raise UserError(
             "That message has no text to make a recap from. Use the shortcut on the message "
             "with the call summary, or `/outsource recap` to paste it."
         )
     if text.strip():
+        _checked(text)
+    return file
+
+
+def recap_from_message(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    channel_id: str,
+    message: dict[str, Any],
+    transcript: Transcript | None = None,
+    permalink: str | None = None,
+) -> Recap:
+    """The `recap_from_message` shortcut: the message becomes a recap in its thread.
+    `transcript` (read beforehand) is the message's transcript file, if it has one."""
+    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    _require_party(runtime, vendor, actor)
+    ts = str(message.get("ts") or "")
+    if not ts:
+        raise UserError("I can't tell which message that was; try the shortcut again.")
+    _already_recapped(session, vendor, "shortcut", ts)
+    text = _message_text(message)
+    if not text.strip() and transcript is None:
+        raise UserError(
+            "That message has no text to make a recap from. Use the shortcut on the message "
+            "with the call summary, or `/outsource recap` to paste it."
+        )
+    summary_given = bool(text.strip())
+    if summary_given:
         text = _checked(text)
     elif transcript is not None:
-        text = transcript[2]
-    client = _client(runtime, vendor.team_id)
-    try:
-        permalink = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
-    except SlackApiError:
-        permalink = None
+        text = transcript.text
     return _create(
         session,
         runtime=runtime,
@@ -1002,9 +1202,9 @@ def recap_from_message(
         channel_id=channel_id,
         thread_ts=str(message.get("thread_ts") or ts),
         permalink=permalink,
-        transcript_name=transcript[0] if transcript and text != transcript[2] else None,
-        transcript_raw=transcript[1] if transcript else None,
-        transcript_text=transcript[2] if transcript and text != transcript[2] else None,
+        transcript_name=transcript.name if transcript and summary_given else None,
+        transcript_raw=transcript.raw if transcript else None,
+        transcript_text=transcript.text if transcript and summary_given else None,
     )
 
 
@@ -1028,14 +1228,22 @@ def _posted_at(ts: str | None, now: datetime) -> datetime:
 
 
 def confirm(
-    session: Session, *, runtime: Runtime, actor: Actor, recap_id: Any, side: str
-) -> tuple[Recap, bool]:
-    """A side confirms the record. Returns (recap, changed); wrong side → UserError."""
-    recap, vendor = _recap(session, recap_id)
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    recap_id: Any,
+    side: str,
+    channel_id: str | None,
+    message_ts: str | None = None,
+) -> Recap:
+    """A side confirms the record (the button on the record's message, in its channel).
+    The wrong side, or a side that has confirmed already: UserError, nothing changed."""
+    recap, vendor = _clicked_recap(session, recap_id, channel_id, message_ts)
     actor = _host_actor(actor, vendor.team_id)
     actual = side_of(runtime, vendor, actor)
     if actual != side:
-        label = _side_label(vendor, side)
+        label = _quoted(vendor) if side == VENDOR else side_label(vendor, side)
         if side == INTERNAL:
             raise NotAllowed(
                 f"Only the internal team can confirm for the {label}; nothing changed."
@@ -1053,7 +1261,7 @@ def confirm(
     else:
         if recap.vendor_confirmed_by:
             raise UserError(
-                f"<@{recap.vendor_confirmed_by}> already confirmed this for {vendor.name} "
+                f"<@{recap.vendor_confirmed_by}> already confirmed this for {_quoted(vendor)} "
                 f"on {format_local(recap.vendor_confirmed_at or now, tz)}."
             )
         recap.vendor_confirmed_by, recap.vendor_confirmed_at = actor.user_id, now
@@ -1061,7 +1269,7 @@ def confirm(
     detail: dict[str, Any] = {"side": side, "revision": recap.revision, "both": both}
     if both:
         recap.confirm_nudge_at = None
-        ext, numbers = _items(recap, vendor)
+        ext, numbers = items_of(recap)
         new_numbers = _sync_deadlines(
             session,
             runtime=runtime,
@@ -1078,7 +1286,7 @@ def confirm(
             detail["deadlines"] = [
                 n for n, o in zip(new_numbers, numbers, strict=False) if n and not o
             ]
-    _update_record(runtime, vendor, recap)
+    _update_record(session, runtime, vendor, recap)
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -1089,34 +1297,69 @@ def confirm(
         vendor_id=vendor.id,
         detail=detail,
     )
-    return recap, True
+    return recap
 
 
 # --------------------------------------------------------------------------- offers
 
 
 @dataclass
-class MakeResult:
-    """**Make a recap**: either a recap made at once, or a form to open."""
+class LaterWork:
+    """A recap made after the click's answer (its reads are slow): what to read outside any
+    transaction before the unit of work that stores it."""
 
-    recap: Recap | None = None
+    offer_id: int
+    team_id: str
+    channel_id: str
+    message_ts: str  # the message the recap is made from (its permalink is quoted)
+    file: dict[str, Any] | None = None  # a transcript to download first
+
+
+@dataclass
+class MakePlan:
+    """**Make a recap**: a form to open now, or a recap made after the answer."""
+
     form: RecapForm | None = None
+    later: LaterWork | None = None
+    reading: str | None = None  # the transcript file's name, to say it is being read
 
 
-def make_recap(
-    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
-) -> MakeResult:
-    """The **Make a recap** button of an offer or a call-mention nudge."""
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("That button is out of date.") from None
+
+
+def _not_here() -> NotFound:
+    return NotFound("That button is not one of this channel's; nothing was changed.")
+
+
+def plan_make(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    value: dict[str, Any],
+    channel_id: str | None,
+) -> MakePlan:
+    """The **Make a recap** button of an offer or a call-mention nudge, in `channel_id`.
+    Raises the click's UserErrors (out of date, not this channel's, not a party, made already)
+    at once, so a refused click starts no download."""
     if value.get("offer"):
-        return _make_from_offer(session, runtime=runtime, actor=actor, offer_id=value["offer"])
+        return _plan_offer(
+            session, runtime=runtime, actor=actor, offer_id=value["offer"], channel_id=channel_id
+        )
     if value.get("mention"):
         mention = session.get(CallMention, _int(value["mention"]))
         if mention is None:
             raise NotFound("That call is no longer on record.")
+        if mention.channel_id != channel_id:
+            raise _not_here()
         vendor = _vendor_for(session, mention.vendor_id)
         actor = _host_actor(actor, vendor.team_id)
         _require_party(runtime, vendor, actor)
-        return MakeResult(
+        return MakePlan(
             form=_form(
                 vendor,
                 metadata={
@@ -1132,58 +1375,19 @@ def make_recap(
     raise NotFound("That button is out of date.")
 
 
-def transcript_to_read(
-    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
-) -> str | None:
-    """The file a **Make a recap** click will download — an offer of a transcript file that
-    this actor may make and nobody has made yet — else None. Downloading may outlast Slack's
-    3-second ack, so such clicks are answered first and `make_recap_from_file` runs after.
-    Raises the click's UserErrors (out of date, not a party, already made) at once."""
-    if not value.get("offer"):
-        return None
-    offer = _offer_to_make(session, runtime=runtime, actor=actor, offer_id=value["offer"])[0]
-    return (offer.file_name or "the transcript") if offer.kind == "file" else None
-
-
-def make_recap_from_file(
-    session: Session, *, runtime: Runtime, actor: Actor, value: dict[str, Any]
-) -> Recap | None:
-    """The background half of a **Make a recap** click on a transcript file offer (checked
-    again: someone may have made it meanwhile)."""
-    return _make_from_offer(session, runtime=runtime, actor=actor, offer_id=value["offer"]).recap
-
-
-def check_may_record(session: Session, *, runtime: Runtime, actor: Actor, channel_id: str) -> None:
-    """UserError unless this actor may record a recap in this channel (checked before a
-    transcript download is started in the background)."""
-    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
-    _require_party(runtime, vendor, actor)
-
-
-def transcript_in(message: dict[str, Any]) -> str | None:
-    """The name of the first transcript file attached to a message, if any."""
-    for file in message.get("files") or []:
-        name = file.get("name")
-        if is_transcript(name):
-            return str(name)
-    return None
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("That button is out of date.") from None
-
-
 def _offer_to_make(
-    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any
+    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any, channel_id: str | None
 ) -> tuple[RecapOffer, Vendor, Actor]:
-    """An offer this actor may turn into a recap now (UserError otherwise)."""
+    """An offer in this channel that this actor may turn into a recap now (UserError
+    otherwise)."""
     offer = session.get(RecapOffer, _int(offer_id))
     if offer is None:
         raise NotFound("That offer is out of date.")
+    if offer.channel_id != channel_id:
+        raise _not_here()
     vendor = _vendor_for(session, offer.vendor_id)
+    if vendor.channel_id != channel_id:
+        raise _not_here()
     actor = _host_actor(actor, vendor.team_id)
     _require_party(runtime, vendor, actor)
     if offer.recap_id is not None:
@@ -1191,74 +1395,96 @@ def _offer_to_make(
     return offer, vendor, actor
 
 
-def _make_from_offer(
-    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any
-) -> MakeResult:
-    offer, vendor, actor = _offer_to_make(session, runtime=runtime, actor=actor, offer_id=offer_id)
-    call_at = _posted_at(offer.message_ts, runtime.clock.now())
-    meta = {
-        "team": vendor.team_id,
-        "channel": offer.channel_id,
-        "thread_ts": offer.thread_ts,
-        "offer": offer.id,
-    }
+def _plan_offer(
+    session: Session, *, runtime: Runtime, actor: Actor, offer_id: Any, channel_id: str | None
+) -> MakePlan:
+    offer, vendor, actor = _offer_to_make(
+        session, runtime=runtime, actor=actor, offer_id=offer_id, channel_id=channel_id
+    )
     if offer.kind == "huddle" or (offer.kind == "bot" and not (offer.text or "").strip()):
-        return MakeResult(
+        return MakePlan(
             form=_form(
                 vendor,
-                metadata=meta,
-                call_at=call_at,
+                metadata={
+                    "team": vendor.team_id,
+                    "channel": offer.channel_id,
+                    "thread_ts": offer.thread_ts,
+                    "offer": offer.id,
+                },
+                call_at=_posted_at(offer.message_ts, runtime.clock.now()),
                 participants=_participants_with(vendor, [actor.user_id]),
             )
         )
-    client = _client(runtime, vendor.team_id)
-    try:
-        permalink = client.chat_getPermalink(
-            channel=offer.channel_id, message_ts=offer.message_ts
-        ).get("permalink")
-    except SlackApiError:
-        permalink = None
+    _check_membership(runtime, vendor, offer.channel_id)
+    file = None
     if offer.kind == "file":
         file = {"id": offer.ref, "name": offer.file_name, "size": offer.file_size}
         if offer.file_url:
             file["url_private"] = offer.file_url
-        name, raw, text = _read_transcript(runtime, vendor.team_id, file)
-        if not text.strip():
-            raise UserError(f"{name} has no words in it; paste the summary instead.")
+    return MakePlan(
+        later=LaterWork(
+            offer_id=offer.id,
+            team_id=vendor.team_id,
+            channel_id=offer.channel_id,
+            message_ts=offer.message_ts,
+            file=file,
+        ),
+        reading=(offer.file_name or "the transcript") if file is not None else None,
+    )
+
+
+def read_offer_transcript(runtime: Runtime, work: LaterWork) -> Transcript | None:
+    """The offered transcript file, downloaded (outside any transaction)."""
+    if work.file is None:
+        return None
+    transcript = read_transcript(runtime, work.team_id, work.file)
+    if not transcript.text.strip():
+        raise TranscriptProblem(f"{transcript.name} has no words in it; paste the summary instead.")
+    return transcript
+
+
+def make_from_offer(
+    session: Session,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    work: LaterWork,
+    transcript: Transcript | None = None,
+    permalink: str | None = None,
+) -> Recap:
+    """The second half of a **Make a recap** click on a transcript file or meeting notes, once
+    the file was read: the recap, in the offer's thread (checked again: someone may have made
+    it meanwhile)."""
+    offer, vendor, actor = _offer_to_make(
+        session, runtime=runtime, actor=actor, offer_id=work.offer_id, channel_id=work.channel_id
+    )
+    call_at = _posted_at(offer.message_ts, runtime.clock.now())
+    common: dict[str, Any] = {
+        "runtime": runtime,
+        "vendor": vendor,
+        "actor": actor,
+        "source_ref": offer.ref,
+        "call_at": call_at,
+        "participants": _participants_with(vendor, [actor.user_id]),
+        "channel_id": offer.channel_id,
+        "thread_ts": offer.thread_ts,
+        "permalink": permalink,
+    }
+    if offer.kind == "file":
+        if transcript is None:
+            raise UserError("I couldn't read the transcript; try again in a minute.")
         recap = _create(
             session,
-            runtime=runtime,
-            vendor=vendor,
-            actor=actor,
             source="file",
-            source_ref=offer.ref,
-            text=text,
-            call_at=call_at,
-            participants=_participants_with(vendor, [actor.user_id]),
-            channel_id=offer.channel_id,
-            thread_ts=offer.thread_ts,
-            permalink=permalink,
-            transcript_name=name,
-            transcript_raw=raw,
+            text=transcript.text,
+            transcript_name=transcript.name,
+            transcript_raw=transcript.raw,
+            **common,
         )
     else:
-        text = _checked(offer.text)
-        recap = _create(
-            session,
-            runtime=runtime,
-            vendor=vendor,
-            actor=actor,
-            source="bot",
-            source_ref=offer.ref,
-            text=text,
-            call_at=call_at,
-            participants=_participants_with(vendor, [actor.user_id]),
-            channel_id=offer.channel_id,
-            thread_ts=offer.thread_ts,
-            permalink=permalink,
-        )
+        recap = _create(session, source="bot", text=_checked(offer.text), **common)
     _mark_offer_made(session, offer.id, recap)
-    return MakeResult(recap=recap)
+    return recap
 
 
 def _mark_offer_made(session: Session, offer_id: int, recap: Recap) -> None:
@@ -1275,11 +1501,13 @@ def _offer(
     *,
     kind: str,
     ref: str,
-    what: str,
     posted_by: str | None,
     text: str | None = None,
     file: dict[str, Any] | None = None,
 ) -> None:
+    """Offer, in the thread, to turn a transcript, meeting notes or a huddle into a recap.
+    Once per file or post; the offer is rendered when delivered (none if a recap of it was
+    made meanwhile)."""
     vendor = msg.vendor
     now = runtime.clock.now()
     thread_ts = msg.thread_ts or msg.ts
@@ -1288,63 +1516,44 @@ def _offer(
     limit = transcripts.MAX_TRANSCRIPT_BYTES
     if isinstance(size, int) and size > limit:
         state = "refused"
+    name = (file or {}).get("name")
     values: dict[str, Any] = {
         "vendor_id": vendor.id,
         "channel_id": vendor.channel_id,
         "kind": kind,
-        "ref": ref,
+        "ref": ref[:200],
         "message_ts": msg.ts,
         "thread_ts": thread_ts,
-        "posted_by": posted_by,
-        "file_name": (file or {}).get("name"),
+        "posted_by": posted_by[:120] if posted_by else None,
+        "file_name": str(name)[:255] if name else None,
         "file_size": size if isinstance(size, int) else None,
         "file_url": (file or {}).get("url_private_download") or (file or {}).get("url_private"),
         "text": text,
         "state": state,
         "offered_at": now,
     }
+    if values["file_url"] and len(str(values["file_url"])) > 1000:
+        values["file_url"] = None  # looked up again (files.info) when the file is read
     if not insert_ignore(session, RecapOffer, values, ["vendor_id", "kind", "ref"]):
         return  # this file or post was offered before
     offer = session.scalar(
         select(RecapOffer).where(
-            RecapOffer.vendor_id == vendor.id, RecapOffer.kind == kind, RecapOffer.ref == ref
+            RecapOffer.vendor_id == vendor.id, RecapOffer.kind == kind, RecapOffer.ref == ref[:200]
         )
     )
     assert offer is not None
-    key = f"recap-offer:{offer.id}"
-    if state == "refused":
-        line = views.too_large_message(
-            name=what, size_mb=float(size or 0) / MB, limit_mb=limit / MB
-        )
-        outbox.enqueue(
-            session,
-            team_id=vendor.team_id,
-            dedupe_key=key,
-            channel_id=vendor.channel_id,
-            thread_ts=thread_ts,
-            kind="recap_offer",
-            now=now,
-            text=line,
-            vendor_id=vendor.id,
-            priority=outbox.PRIORITY_INFO,
-            summary=f"{what} is too large to read as a transcript",
-        )
-    else:
-        line, blocks, summary = views.offer_message(kind=kind, offer_id=offer.id, what=what)
-        outbox.enqueue(
-            session,
-            team_id=vendor.team_id,
-            dedupe_key=key,
-            channel_id=vendor.channel_id,
-            thread_ts=thread_ts,
-            kind="recap_offer",
-            now=now,
-            text=line,
-            blocks=blocks,
-            vendor_id=vendor.id,
-            priority=outbox.PRIORITY_INFO,
-            summary=summary,
-        )
+    outbox.enqueue(
+        session,
+        team_id=vendor.team_id,
+        dedupe_key=f"recap-offer:{offer.id}",
+        channel_id=vendor.channel_id,
+        thread_ts=thread_ts,
+        kind="recap_offer",
+        now=now,
+        render={"kind": OFFER, "offer": offer.id},
+        vendor_id=vendor.id,
+        priority=outbox.PRIORITY_INFO,
+    )
     audit.record(
         session,
         team_id=vendor.team_id,
@@ -1357,20 +1566,33 @@ def _offer(
     )
 
 
+def offer_to_render(session: Session, offer_id: Any) -> tuple[RecapOffer, Vendor] | None:
+    """An offer while offering it still makes sense (no recap made of it, vendor active)."""
+    try:
+        offer = session.get(RecapOffer, int(offer_id))
+    except (TypeError, ValueError):
+        return None
+    if offer is None or offer.recap_id is not None:
+        return None
+    vendor = session.get(Vendor, offer.vendor_id)
+    if vendor is None or vendor.archived_at is not None:
+        return None
+    return offer, vendor
+
+
 def _file_details(runtime: Runtime, vendor: Vendor, file: dict[str, Any]) -> dict[str, Any]:
     """A file object as shared; files from another organization arrive as a stub
-    (`file_access: check_file_info`) that files.info fills in."""
+    (`file_access: check_file_info`) that files.info (through the directory) fills in."""
     if file.get("name") or file.get("file_access") != "check_file_info" or not file.get("id"):
         return file
-    client = runtime.client(vendor.team_id)
-    if client is None:
-        return file
     try:
-        info: dict[str, Any] = client.files_info(file=file["id"])["file"]
-    except SlackApiError as exc:
-        log.info("files.info for %s failed: %s", file.get("id"), exc.response.get("error"))
+        info = runtime.directory.file(vendor.team_id, str(file["id"]))
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError) as exc:
+        log.info("files.info for %s failed: %s", file.get("id"), exc)
         return file
-    return {**file, **info}
+    return {**file, **info} if info else file
 
 
 def meeting_app_name(runtime: Runtime, event: dict[str, Any]) -> str | None:
@@ -1413,7 +1635,7 @@ def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> 
     """Transcript files, meeting-note apps' posts, huddles and call mentions in a vendor channel."""
     event = msg.event
     author = msg.actor.user_id if msg.actor else event.get("user")
-    for file in event.get("files") or []:
+    for file in _dicts(event.get("files")):
         file = _file_details(runtime, msg.vendor, file)
         name = str(file.get("name") or file.get("title") or "")
         if is_transcript(name) and file.get("id"):
@@ -1423,12 +1645,11 @@ def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> 
                 msg,
                 kind="file",
                 ref=str(file["id"]),
-                what=name,
                 posted_by=author,
-                file=file,
+                file={**file, "name": name},
             )
     if msg.subtype == "huddle_thread":
-        _offer(session, runtime, msg, kind="huddle", ref=msg.ts, what="a huddle", posted_by=author)
+        _offer(session, runtime, msg, kind="huddle", ref=msg.ts, posted_by=author)
         return
     if msg.is_bot:
         app = meeting_app_name(runtime, event)
@@ -1439,7 +1660,6 @@ def observe_message(session: Session, runtime: Runtime, msg: ChannelMessage) -> 
                 msg,
                 kind="bot",
                 ref=msg.ts,
-                what=app,
                 posted_by=app,
                 text=_message_text(event) or None,
             )
@@ -1473,7 +1693,7 @@ def _record_mention(session: Session, runtime: Runtime, msg: ChannelMessage, use
         said_at=said_at,
         nudge_at=_calendar(vendor).add_business_hours(said_at, MENTION_NUDGE_BUSINESS_HOURS),
         state="waiting",
-        text=msg.text[:2000],
+        text=slack_text.from_slack(msg.text)[:2000],
     )
     session.add(mention)
     session.flush()
@@ -1493,6 +1713,19 @@ message_observers = [observe_message]
 
 
 # --------------------------------------------------------------------------- sweep
+
+
+def recapped_since(session: Session, mention: CallMention) -> int | None:
+    """A recap made in the mention's channel since the call was mentioned, if any."""
+    return session.scalar(
+        select(Recap.id)
+        .where(
+            Recap.vendor_id == mention.vendor_id,
+            Recap.channel_id == mention.channel_id,
+            Recap.created_at >= mention.said_at,
+        )
+        .limit(1)
+    )
 
 
 def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
@@ -1521,15 +1754,7 @@ def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
                 vendor_id=mention.vendor_id,
             )
             continue
-        recapped = session.scalar(
-            select(Recap.id)
-            .where(
-                Recap.vendor_id == vendor.id,
-                Recap.channel_id == mention.channel_id,
-                Recap.created_at >= mention.said_at,
-            )
-            .limit(1)
-        )
+        recapped = recapped_since(session, mention)
         if recapped is not None:
             mention.state = "recapped"
             audit.record(
@@ -1543,7 +1768,6 @@ def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
                 detail={"recap_id": recapped},
             )
             continue
-        text, blocks, summary = views.mention_nudge(mention_id=mention.id, user_id=mention.user_id)
         if outbox.enqueue(
             session,
             team_id=vendor.team_id,
@@ -1552,11 +1776,9 @@ def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
             thread_ts=mention.thread_ts or mention.message_ts,
             kind="recap_nudge",
             now=now,
-            text=text,
-            blocks=blocks,
+            render={"kind": MENTION_NUDGE, "mention": mention.id},
             vendor_id=vendor.id,
             priority=outbox.PRIORITY_NUDGE,
-            summary=summary,
         ):
             made += 1
         mention.state = "nudged"
@@ -1572,8 +1794,21 @@ def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
     return made
 
 
+def unconfirmed_sides(vendor: Vendor, recap: Recap) -> list[tuple[str, str | None]]:
+    """(side, its primary contact's user id) of each side that has not confirmed the record."""
+    sides: list[tuple[str, str | None]] = []
+    for side, confirmed, contact in (
+        (INTERNAL, recap.internal_confirmed_by, internal_primary(vendor)),
+        (VENDOR, recap.vendor_confirmed_by, vendor_primary(vendor)),
+    ):
+        if not confirmed:
+            sides.append((side, contact.user_id if contact is not None else None))
+    return sides
+
+
 def nudge_unconfirmed(session: Session, ctx: SweepContext) -> int:
-    """A recap one business day old that a side has not confirmed → one nudge in its thread."""
+    """A recap one business day old that a side has not confirmed → one nudge in its thread
+    (rendered when delivered: none once both sides confirmed, or the record was edited)."""
     now = ctx.now
     due = list(
         session.scalars(
@@ -1598,19 +1833,7 @@ def nudge_unconfirmed(session: Session, ctx: SweepContext) -> int:
                 vendor_id=recap.vendor_id,
             )
             continue
-        sides: list[str] = []
-        who: list[str] = []
-        for side, confirmed, contact in (
-            (INTERNAL, recap.internal_confirmed_by, internal_primary(vendor)),
-            (VENDOR, recap.vendor_confirmed_by, vendor_primary(vendor)),
-        ):
-            if confirmed:
-                continue
-            sides.append(_side_label(vendor, side) if side == VENDOR else "the internal team")
-            if contact is not None:
-                who.append(f"<@{contact.user_id}>")
-        view = record_view(vendor, recap)
-        text, summary = views.confirm_nudge(sides=sides, who=who, call_day=view.call_day)
+        sides = [side for side, _ in unconfirmed_sides(vendor, recap)]
         if outbox.enqueue(
             session,
             team_id=vendor.team_id,
@@ -1619,10 +1842,9 @@ def nudge_unconfirmed(session: Session, ctx: SweepContext) -> int:
             thread_ts=recap.thread_ts or recap.message_ts,
             kind="recap_nudge",
             now=now,
-            text=text,
+            render={"kind": CONFIRM_NUDGE, "recap": recap.id, "revision": recap.revision},
             vendor_id=vendor.id,
             priority=outbox.PRIORITY_NUDGE,
-            summary=summary,
         ):
             made += 1
         audit.record(

@@ -26,13 +26,17 @@ class Deadline(Base):
     milestone: Mapped[bool] = mapped_column(default=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
     recap_id: Mapped[int | None] = mapped_column(ForeignKey("recaps.id"))
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    # A cancelled deadline keeps its row (the history stays); who, when and why.
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     # The instant of the next reminder step not yet handled; NULL when none is left.
     # The sweep's "what is due now" is an index range scan on this column.
     next_reminder_at: Mapped[datetime | None]
@@ -63,7 +67,8 @@ class ChangeRequest(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     old_due_at: Mapped[datetime | None]
     new_due_at: Mapped[datetime | None]
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|declined
+    # pending | approved | declined | cancelled (its deadline was done or cancelled) | withdrawn
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     requested_by: Mapped[str] = mapped_column(String(32))
     requested_at: Mapped[datetime]
     internal_approved_by: Mapped[str | None] = mapped_column(String(32))
@@ -72,6 +77,9 @@ class ChangeRequest(Base):
     vendor_approved_at: Mapped[datetime | None]
     declined_by: Mapped[str | None] = mapped_column(String(32))
     declined_at: Mapped[datetime | None]
+    # Taken back by the side that asked for it.
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32))
+    withdrawn_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -214,6 +214,7 @@ BAD = [
     (f'change "{"z" * 2001}"', "change", "keep it under 2000"),
     ("change withdraw", "change withdraw", "Which change request?"),
     ("change withdraw #0", "change withdraw", "`#0` is not a change request number"),
+    ("change withdraw abc", "change withdraw", "`abc` is not a change request number"),
     # vendor / contact
     ("vendor add", "vendor add", "The vendor needs a name."),
     ("vendor add \u200b", "vendor add", "The vendor needs a name."),

@@ -21,7 +21,7 @@ from tests.deadlines.helpers import (
     reply,
     text_of,
 )
-from tests.harness import ALEX, OWNER, PRIYA, Harness
+from tests.harness import ALEX, OWNER, PRIYA, SHARED_CHANNEL, Harness
 
 MOVE = 'deadline move 1 2027-03-12 17:00 reason "QA found a blocker"'
 
@@ -219,6 +219,10 @@ def test_done_closes_a_pending_move(harness: Harness) -> None:
     with h.session() as s:
         cr = s.scalar(select(ChangeRequest))
         assert cr is not None and cr.state == "cancelled"
+    # The request's message says it is closed and offers no buttons any more.
+    shown = next(m for m in h.fake.messages(SHARED_CHANNEL) if m.get("ts") == message["ts"])
+    assert "the deadline was marked done" in str(shown["blocks"])
+    assert not [b for b in shown["blocks"] if b.get("type") == "actions"]
     press(h, message, "Approve (Acme Dev)", user=PRIYA)
     assert "its deadline was marked done" in last_ephemeral_response(h)
     assert deadline(h).due_at == datetime(2027, 3, 10, 16, tzinfo=UTC)

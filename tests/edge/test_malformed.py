@@ -295,3 +295,21 @@ def test_good_requests_still_work_through_the_edge(harness: Harness, app_log: Lo
     ssl = harness.sender.send("ssl_check=1&token=fake-verification-token")
     assert ssl.status == 200
     assert "Traceback" not in app_log.text
+
+
+def test_a_click_with_an_unreachable_response_url_is_answered_and_logs_no_traceback(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = harness
+    h.make_vendor()
+    caplog.set_level("WARNING")
+    resp = h.click(
+        "deadline_done",
+        '{"d": 999}',  # no such deadline: the refusal goes back through the response_url
+        user=OWNER,
+        channel_id=SHARED_CHANNEL,
+        response_url="not a url at all",
+    )
+    assert resp.status == 200
+    assert "could not answer through response_url" in caplog.text
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)

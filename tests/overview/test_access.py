@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from storage.models import AccessItem, Vendor
+from storage.models import AccessItem, AuditEntry, Vendor
 from tests.harness import OWNER, PRIYA, SHARED_CHANNEL, Harness
 from tests.overview.data import home_event
 
@@ -100,3 +100,104 @@ def test_access_data_never_reaches_the_vendor_channel(any_harness: Harness) -> N
     # The checks above are not vacuous: the secrets did go somewhere (Dana's DM).
     elsewhere = [c for c in calls if not _mentions_channel(c.params, SHARED_CHANNEL)]
     assert any("GitHubOrgAcme" in json.dumps(c.params) for c in elsewhere)
+
+
+def _rows(h: Harness) -> list[tuple[str, str | None, bool]]:
+    with h.session() as s:
+        return [
+            (a.system, a.user_id, a.revoked_at is not None)
+            for a in s.scalars(select(AccessItem).order_by(AccessItem.id))
+        ]
+
+
+def test_access_remove_revokes_every_current_row_of_the_system(any_harness: Harness) -> None:
+    h = any_harness
+    h.make_vendor("Acme Dev")
+    h.command("access add GitHub <@U_PRIYA>")
+    h.command("access add GitHub <@U_RAVI>")
+    h.command("access add Jira")
+    body = h.command("access remove github").json()
+    assert body["response_type"] == "ephemeral"
+    assert "Removed from the access inventory of Acme Dev: *GitHub*" in body["text"]
+    assert "<@U_PRIYA>" in body["text"] and "<@U_RAVI>" in body["text"]
+    assert "1 on record now" in body["text"]
+    assert _rows(h) == [("GitHub", PRIYA, True), ("GitHub", "U_RAVI", True), ("Jira", None, False)]
+    with h.session() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "access.remove")).all()
+        assert entry.actor == OWNER and entry.detail["user_ids"] == [PRIYA, "U_RAVI"]
+        revoked = s.scalars(select(AccessItem).where(AccessItem.revoked_at.is_not(None))).all()
+        assert {a.revoked_by for a in revoked} == {OWNER}
+    # The list shows it struck through, under "Revoked".
+    listing = json.dumps(h.command("access list").json()["blocks"])
+    assert "*Revoked*" in listing and "~GitHub~" in listing
+    # Nothing of it in the vendor channel.
+    assert h.posts(SHARED_CHANNEL) == []
+
+    # Again: already removed, nothing changes and nothing more is audited.
+    again = h.command("access remove GitHub").json()
+    assert "already removed" in again["text"]
+    # A system never recorded: said so, with what is on record.
+    unknown = h.command("access remove AWS").json()
+    assert "There is no *AWS*" in unknown["text"] and "*Jira*" in unknown["text"]
+    assert "/outsource access remove <system>" in unknown["text"].replace("&lt;", "<").replace(
+        "&gt;", ">"
+    )
+    with h.session() as s:
+        assert (
+            len(s.scalars(select(AuditEntry).where(AuditEntry.action == "access.remove")).all())
+            == 1
+        )
+    # Added again later, it is a new current row.
+    h.command("access add GitHub <@U_PRIYA>")
+    assert _rows(h)[-1] == ("GitHub", PRIYA, False)
+
+
+def test_access_remove_is_refused_to_the_vendor_side_and_outside_vendor_channels(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.make_vendor("Acme Dev")
+    h.command("access add GitHub")
+    refused = h.command("access remove GitHub", user=PRIYA, team_id="T_VENDOR").json()
+    assert "for the team" in refused["text"]
+    assert (
+        "not a vendor channel"
+        in h.command("access remove GitHub", channel="C_PLAIN").json()["text"]
+    )
+    for typed in ("access remove", "access remove GitHub <@U_PRIYA>"):
+        assert "/outsource access remove" in h.command(typed).json()["text"], typed
+    assert _rows(h) == [("GitHub", None, False)]
+
+
+def test_access_add_for_someone_not_in_the_channel_is_refused(harness: Harness) -> None:
+    h = harness
+    h.make_vendor("Acme Dev")
+    # Typed as text (no one picked from the @ menu): never stored as "GitHub @nobody".
+    nobody = h.command("access add GitHub @nobody").json()
+    assert "@nobody" in nobody["text"] and "pick the person" in nobody["text"]
+    # A real person, but not in the vendor's channel: named, not mentioned.
+    mallory = h.command("access add GitHub <@U_MALLORY|mallory>").json()
+    assert "Mallory Evans is not in this channel" in mallory["text"]
+    assert "<@U_MALLORY" not in mallory["text"]
+    # An id Slack does not know.
+    ghost = h.command("access add GitHub <@U_GHOST>").json()
+    assert "can't find" in ghost["text"]
+    assert _rows(h) == []
+    # Someone in the channel is fine.
+    h.command("access add GitHub <@U_RAVI>")
+    assert _rows(h) == [("GitHub", "U_RAVI", False)]
+
+
+def test_access_views_escape_what_people_typed_once(harness: Harness) -> None:
+    h = harness
+    h.make_vendor("R&D <Labs>")
+    # What Slack sends when someone types: access add AT&T <portal> <!here>
+    added = h.command("access add AT&amp;T &lt;portal&gt; &lt;!here&gt;").json()
+    assert "*AT&amp;T &lt;portal&gt; &lt;!here&gt;*" in added["text"]
+    assert "R&amp;D &lt;Labs&gt;" in added["text"]
+    listing = h.command("access list").json()
+    shown = json.dumps(listing)
+    assert "AT&amp;T &lt;portal&gt; &lt;!here&gt;" in shown
+    assert "<!here>" not in shown and "&amp;amp;" not in shown and "<portal>" not in shown
+    removed = h.command("access remove at&amp;t &lt;portal&gt; &lt;!here&gt;").json()
+    assert "*AT&amp;T &lt;portal&gt; &lt;!here&gt;*" in removed["text"]

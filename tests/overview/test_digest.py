@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from storage.models import OutboxMessage
+from storage.models import CheckIn, Deadline, OutboxMessage
 from tests.harness import ALEX, OWNER, PRIYA, Harness
 from tests.overview.data import add_change, add_checkin, add_clock, add_deadline, add_recap
 
@@ -105,3 +106,73 @@ def test_digest_is_not_sent_days_late(harness: Harness) -> None:
     _week_of_work(h)
     h.sweep("2027-03-09T15:00:00Z")
     assert digests(h, OWNER) == [] and digests(h, ALEX) == []
+
+
+def test_digest_counts_every_unanswered_check_in_of_its_week(any_harness: Harness) -> None:
+    """Monday's and Wednesday's check-ins went unanswered; Friday's answer covered them
+    ("superseded"); one held back and never posted ("skipped") is not a missed one."""
+    h = any_harness
+    vid = h.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA,))
+    week = datetime(2027, 3, 1, 10, tzinfo=UTC)  # Monday
+    mon = add_checkin(h, vid, week)
+    wed = add_checkin(h, vid, week + timedelta(days=2))
+    tue = add_checkin(h, vid, week + timedelta(days=1))
+    add_checkin(
+        h,
+        vid,
+        week + timedelta(days=4),
+        answered_at=week + timedelta(days=4, hours=1),
+        on_track="yes",
+    )
+    with h.session() as s:
+        for cid in (mon, wed):
+            s.get(CheckIn, cid).state = "superseded"
+        skipped = s.get(CheckIn, tue)
+        skipped.state, skipped.message_ts = "skipped", None
+    h.sweep("2027-03-08T09:00:00Z")
+    [digest] = digests(h, OWNER)
+    [section] = [
+        b["text"]["text"]
+        for b in digest["blocks"]
+        if b.get("type") == "section" and "Check-ins not answered" in b["text"]["text"]
+    ]
+    assert section.count("\n•") == 2
+    assert "Mon 1 Mar" in section and "Wed 3 Mar" in section and "Tue 2 Mar" not in section
+    assert "Check-ins not answered: 2" in digest["text"]
+
+
+def test_digest_escapes_what_people_typed_once(harness: Harness) -> None:
+    h = harness
+    vid = h.make_vendor("R&D <Labs>", internal=(OWNER,), vendor=(PRIYA,))
+    t = datetime(2027, 3, 3, 12, tzinfo=UTC)
+    add_deadline(h, vid, 1, "Q&A <v2> <!channel>", t, state="done", done_at=t)
+    add_checkin(h, vid, t, answered_at=t, on_track="yes", done_text="<https://evil.example|spec>")
+    h.sweep("2027-03-08T09:00:00Z")
+    [digest] = digests(h, OWNER)
+    shown = [digest["text"], *(json.dumps(b) for b in digest["blocks"])]
+    joined = "\n".join(shown)
+    assert "Q&amp;A &lt;v2&gt; &lt;!channel&gt;" in joined
+    assert "&lt;https://evil.example|spec&gt;" in joined
+    assert "R&amp;D &lt;Labs&gt;" in digest["text"]
+    for never in ("<!channel>", "<https://evil", "<Labs>", "&amp;amp;", "&amp;lt;"):
+        assert never not in joined, never
+
+
+def test_a_digest_rendered_late_says_how_things_are_then(harness: Harness) -> None:
+    """The outbox row names the week; its message is rendered when it is delivered."""
+    h = harness
+    vid = h.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA,))
+    t = datetime(2027, 3, 3, 12, tzinfo=UTC)
+    add_deadline(h, vid, 1, "Slipped payments", t)
+    h.fake.fail_next("chat.postMessage", status=429, retry_after=600)
+    h.sweep("2027-03-08T09:00:00Z")
+    assert digests(h, OWNER) == []
+    with h.session() as s:
+        [row] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()
+        assert row.payload["render"]["kind"] == "overview.digest"
+        assert "Slipped" not in json.dumps(row.payload)
+        s.scalars(select(Deadline)).one().state = "done"
+        s.scalars(select(Deadline)).one().done_at = t + timedelta(days=1)
+    h.sweep("2027-03-08T09:20:00Z")
+    [digest] = digests(h, OWNER)
+    assert "(done late)" in json.dumps(digest["blocks"])

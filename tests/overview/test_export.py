@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -136,14 +138,17 @@ def test_export_when_upload_fails_tells_the_user_and_retries(any_harness: Harnes
     _record(h)
     # slack_sdk retries a 500 twice itself; three failures make the attempt fail.
     h.fake.fail_next("files.getUploadURLExternal", status=500, times=3)
+    # The answer never waits on Slack: the upload runs after the commit, so the reply can only
+    # promise the file; the failure is told in the DM, at once, through the outbox.
     body = h.command("export md").json()
-    assert "failed" in body["text"] and "retry" in body["text"]
+    assert "in your DM" in body["text"] and "retry" in body["text"]
     assert uploads(h) == []
-
-    h.sweep(h.clock.now() + timedelta(seconds=10))  # delivers the notice; too early to retry
     notices = [p for p in h.dms(OWNER) if "couldn't upload" in p["text"]]
     assert len(notices) == 1 and "internal_error" in notices[0]["text"]
+
+    h.sweep(h.clock.now() + timedelta(seconds=10))  # too early to retry
     assert uploads(h) == []
+    assert len([p for p in h.dms(OWNER) if "couldn't upload" in p["text"]]) == 1
 
     h.sweep(h.clock.now() + timedelta(minutes=2))
     [(params, content)] = uploads(h)
@@ -215,3 +220,158 @@ def test_export_outside_a_vendor_channel(harness: Harness) -> None:
     assert "not a vendor channel" in body["text"]
     with harness.session() as s:
         assert s.scalar(select(func.count(ExportRequest.id))) == 0
+
+
+def test_the_same_export_request_delivered_twice_uploads_once(any_harness: Harness) -> None:
+    """A slash command that reaches the app twice (the same trigger_id) is one export."""
+    h = any_harness
+    h.make_vendor("Acme Dev")
+    first = h.command("export md", trigger_id="1111.2222.abcdef").json()
+    again = h.command("export md", trigger_id="1111.2222.abcdef").json()
+    assert "in your DM" in first["text"]
+    assert "already on its way" in again["text"]
+    h.sweep(h.clock.now() + timedelta(minutes=5))
+    assert len(uploads(h)) == 1
+    with h.session() as s:
+        assert s.scalar(select(func.count(ExportRequest.id))) == 1
+    # A new request (a new trigger_id) is a new export.
+    h.command("export md")
+    assert len(uploads(h)) == 2
+
+
+def test_an_upload_slack_kept_but_failed_to_confirm_is_not_sent_again(
+    any_harness: Harness,
+) -> None:
+    """Slack stored the file and answered 500: the DM is read before anything is retried."""
+    h = any_harness
+    h.make_vendor("Acme Dev")
+    dm = h.fake.workspace.dm_channel_id(OWNER)
+
+    def files_in_dm() -> list[dict]:
+        return [m for m in h.fake.messages(dm) if m.get("files")]
+
+    h.fake.accept_then_fail("files.completeUploadExternal", status=500)
+    h.command("export md")
+    assert len(files_in_dm()) == 1
+    with h.session() as s:
+        [req] = s.scalars(select(ExportRequest)).all()
+        assert req.state == "sent" and req.file_id == files_in_dm()[0]["files"][0]["id"]
+    assert not [p for p in h.dms(OWNER) if "couldn't upload" in p["text"]]
+
+    # The same, but the DM cannot be read at once either: the retry reads it first.
+    h.fake.accept_then_fail("files.completeUploadExternal", status=500)
+    h.fake.fail_next("conversations.history", status=200, error="internal_error")
+    h.command("export csv")
+    assert len(files_in_dm()) == 2
+    with h.session() as s:
+        req = s.scalars(select(ExportRequest).order_by(ExportRequest.id.desc())).first()
+        assert req is not None and req.state == "pending"
+    h.sweep(h.clock.now() + timedelta(minutes=2))
+    h.sweep(h.clock.now() + timedelta(hours=2))
+    assert len(files_in_dm()) == 2
+    with h.session() as s:
+        assert [r.state for r in s.scalars(select(ExportRequest))] == ["sent", "sent"]
+
+
+def test_an_upload_whose_process_died_is_taken_up_by_the_sweep(any_harness: Harness) -> None:
+    """Claimed ("uploading") by a process that died before it uploaded: once the claim is
+    older than the lease, the sweep uploads it — once, however often it runs."""
+    h = any_harness
+    vid = h.make_vendor("Acme Dev")
+    now = h.clock.now()
+    with h.session() as s:
+        s.add(
+            ExportRequest(
+                team_id="T_INTERNAL",
+                vendor_id=vid,
+                requested_by=OWNER,
+                fmt="csv",
+                reason="command",
+                state="uploading",
+                attempts=1,
+                next_attempt_at=now + export_service.LEASE,
+                created_at=now,
+            )
+        )
+    h.sweep(now + timedelta(minutes=5))  # still within its lease: left alone
+    assert uploads(h) == []
+    h.sweep(now + export_service.LEASE + timedelta(seconds=1))
+    h.sweep(now + export_service.LEASE + timedelta(seconds=40))
+    [(params, content)] = uploads(h)
+    assert params["channel_id"] == h.fake.workspace.dm_channel_id(OWNER)
+    assert content.startswith(b"\xef\xbb\xbf")
+    with h.session() as s:
+        [req] = s.scalars(select(ExportRequest)).all()
+        assert (req.state, req.attempts) == ("sent", 2)
+
+
+def test_the_file_holds_what_people_typed_and_its_message_escapes_it_once(
+    any_harness: Harness,
+) -> None:
+    h = any_harness
+    vid = h.make_vendor("R&D <Labs>")
+    add_deadline(h, vid, 1, "Q&A sign-off <v2> <!channel>", h.clock.now() + timedelta(days=2))
+    # What Slack sends when someone types: access add AT&T <portal>
+    h.command("access add AT&amp;T &lt;portal&gt;")
+    h.command("export md")
+    h.command("export csv")
+    [(md_params, md), (_, csv_bytes)] = uploads(h)
+    for content in (md.decode("utf-8"), csv_bytes.decode("utf-8-sig")):
+        assert "Q&A sign-off <v2> <!channel>" in content
+        assert "AT&T <portal>" in content
+        assert "R&D <Labs>" in content
+        assert "&amp;" not in content and "&lt;" not in content
+    comment = md_params["initial_comment"]
+    assert "R&amp;D &lt;Labs&gt;" in comment and "<Labs>" not in comment
+    assert "&amp;amp;" not in comment
+
+
+def test_the_home_export_of_a_long_record_is_announced_in_the_dm(harness: Harness) -> None:
+    h = harness
+    vid = h.make_vendor("Big Co")
+    now = h.clock.now()
+    with h.session() as s:
+        s.execute(
+            insert(Deadline),
+            [
+                {
+                    "vendor_id": vid,
+                    "number": n,
+                    "title": f"Item {n}",
+                    "due_at": now + timedelta(hours=n),
+                    "state": "open",
+                    "created_by": OWNER,
+                    "created_at": now,
+                }
+                for n in range(1, export_service.INLINE_LIMIT + 2)
+            ],
+        )
+    from bot.blocks import kit
+
+    h.click("home_export_internal", kit.encode({"v": vid}), user=OWNER, view={"id": "V1"})
+    assert uploads(h) == []
+    [notice] = [p for p in h.dms(OWNER) if "being prepared" in p["text"]]
+    assert "*Big Co* has a long record" in notice["text"]
+    h.sweep(h.clock.now() + timedelta(seconds=5))
+    assert len(uploads(h)) == 1
+
+
+def test_a_slow_upload_never_delays_the_answer(slack: Any, sqlite_url: str) -> None:
+    """With the real courier: the file is built and uploaded after the commit, off the
+    request's thread, so the slash command is answered at once."""
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    try:
+        h.make_vendor("Acme Dev")
+        h.fake.delay("files.getUploadURLExternal", 3.0)
+        started = time.monotonic()
+        body = h.command("export md").json()
+        took = time.monotonic() - started
+        assert "in your DM" in body["text"]
+        assert took < 1.5, f"the export was answered after {took:.1f} s"
+        h.settle(15)
+        assert len(uploads(h)) == 1
+        with h.session() as s:
+            assert s.scalars(select(ExportRequest.state)).one() == "sent"
+    finally:
+        h.fake.delay("files.getUploadURLExternal", 0)
+        h.close()

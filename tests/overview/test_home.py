@@ -3,7 +3,9 @@ published."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any
 
 from bot import audit
 from tests.harness import ALEX, INTERNAL_TEAM, MALLORY, OWNER, PRIYA, RAVI, Harness
@@ -165,3 +167,52 @@ def test_home_status_and_export_buttons(harness: Harness) -> None:
     # The vendor side cannot press them (middleware refuses `_internal` ids).
     h.click("home_export_internal", value, user=PRIYA, view={"id": "V1", "type": "home"})
     assert len([c for c in h.fake.calls("files.completeUploadExternal") if c.ok]) == 1
+
+
+def test_a_publish_slack_refuses_is_retried_by_the_sweep(any_harness: Harness) -> None:
+    """views.publish runs after the commit; a refusal marks the Home pending again."""
+    h = any_harness
+    vid = h.make_vendor("Acme Dev")
+    add_deadline(h, vid, 1, "API handover", h.clock.now() + timedelta(days=3))
+    h.fake.fail_next("views.publish", status=200, error="internal_error")
+    assert h.event(home_event(OWNER)).status == 200
+    assert publishes(h, OWNER) == []
+    h.sweep(h.clock.now() + timedelta(seconds=30))  # within the minute: not yet
+    assert publishes(h, OWNER) == []
+    h.sweep(h.clock.now() + timedelta(seconds=31))
+    assert len(publishes(h, OWNER)) == 1 and "API handover" in home_text(h, OWNER)
+    h.sweep(h.clock.now() + timedelta(minutes=5))
+    assert len(publishes(h, OWNER)) == 1
+
+
+def test_home_escapes_what_people_typed_once(harness: Harness) -> None:
+    h = harness
+    vid = h.make_vendor("R&D <Labs>", internal=(OWNER,), vendor=(PRIYA,))
+    now = h.clock.now()
+    add_deadline(h, vid, 1, "Q&A <v2> <!channel>", now + timedelta(days=2))
+    add_recap(h, vid, "see <https://evil.example|the spec> & <!here>", now - timedelta(days=1))
+    h.event(home_event(OWNER))
+    h.event(home_event(PRIYA))
+    for user in (OWNER, PRIYA):
+        text = home_text(h, user)
+        assert "Q&amp;A &lt;v2&gt; &lt;!channel&gt;" in text
+        assert "R&amp;D &lt;Labs&gt;" in text
+        assert "&lt;https://evil.example|the spec&gt; &amp; &lt;!here&gt;" in text
+        for never in ("<!channel>", "<!here>", "<https://evil", "<Labs>", "&amp;amp;"):
+            assert never not in text, (user, never)
+
+
+def test_a_slow_publish_never_delays_the_event(slack: Any, sqlite_url: str) -> None:
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    try:
+        h.make_vendor("Acme Dev")
+        h.fake.delay("views.publish", 3.0)
+        started = time.monotonic()
+        assert h.event(home_event(OWNER)).status == 200
+        took = time.monotonic() - started
+        assert took < 1.5, f"app_home_opened was answered after {took:.1f} s"
+        h.settle(15)
+        assert len(publishes(h, OWNER)) == 1 and "Acme Dev" in home_text(h, OWNER)
+    finally:
+        h.fake.delay("views.publish", 0)
+        h.close()

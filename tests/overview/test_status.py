@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.harness import PLAIN_CHANNEL, PRIYA, Harness
@@ -54,3 +55,17 @@ def test_status_with_extra_words_shows_the_usage(harness: Harness) -> None:
     harness.make_vendor("Acme Dev")
     body = harness.command("status please").json()
     assert "/outsource status" in body["text"]
+
+
+def test_status_escapes_what_people_typed_once(harness: Harness) -> None:
+    h = harness
+    vid = h.make_vendor("R&D <Labs>")
+    now = h.clock.now()
+    add_deadline(h, vid, 1, "Q&A <v2> <!channel>", now + timedelta(days=3))
+    body = h.command("status").json()
+    shown = [body["text"], json.dumps(body["blocks"])]
+    for text in shown:
+        assert "R&amp;D &lt;Labs&gt;" in text
+        for never in ("<Labs>", "&amp;amp;", "<!channel>"):
+            assert never not in text, never
+    assert "Q&amp;A &lt;v2&gt; &lt;!channel&gt;" in shown[1]

@@ -105,6 +105,16 @@ def stored_message(h: Harness, ts: str, channel: str = SHARED_CHANNEL) -> dict[s
     raise AssertionError(f"no message {ts} in {channel}")
 
 
+def last_with_button(h: Harness, action_id: str, channel: str = SHARED_CHANNEL) -> dict[str, Any]:
+    """The newest message in the channel carrying a button with this action id."""
+    for message in reversed(h.fake.messages(channel)):
+        if action_id in json.dumps(message.get("blocks") or []):
+            message = dict(message)
+            message["channel"] = channel
+            return message
+    raise AssertionError(f"no message with {action_id} in {channel}")
+
+
 def the_recap_message(h: Harness, channel: str = SHARED_CHANNEL) -> dict[str, Any]:
     with h.session() as s:
         recap = s.scalars(select(Recap).order_by(Recap.id.desc())).first()

@@ -1,44 +1,47 @@
 """A transcript file may take longer to download than Slack waits for an answer (3 s): the
-click is answered at once ("Reading …") and the recap is made after the ack, in a unit of
-work of its own, by a Bolt lazy listener on a real thread pool here."""
+click is answered at once ("Reading …") and the recap is made after the commit — the download
+first, outside any transaction, then the recap in a unit of work of its own — on the courier's
+threads (`inline_delivery=False`: the real background threads)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.fakeslack import FakeSlack
+from bot.transcripts import DOWNLOAD_OPENER
+from storage.db import transaction_open
 from tests.harness import OWNER, PRIYA, RAVI, SHARED_CHANNEL, Harness
 from tests.recaps.helpers import (
     VTT,
     all_text,
     ephemeral_texts,
+    last_with_button,
     offers,
     recaps,
     share_file,
-    stored_message,
     submit_recap,
 )
 
 
 @pytest.fixture
-def pooled(slack: FakeSlack, sqlite_url: str) -> Iterator[tuple[Harness, ThreadPoolExecutor]]:
-    pool = ThreadPoolExecutor(2, thread_name_prefix="lazy")
-    h = Harness(slack, sqlite_url, listener_executor=pool)
-    yield h, pool
-    pool.shutdown(wait=True)
+def threaded(slack: FakeSlack, sqlite_url: str) -> Iterator[Harness]:
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    yield h
+    h.settle()
     h.close()
 
 
 def offered_file(h: Harness) -> dict[str, Any]:
     h.make_vendor(internal=(OWNER,), vendor=(PRIYA,))
     share_file(h, "F_CALL", "acme-sync.vtt", VTT.encode(), user=OWNER)
+    h.settle()
     h.sweep()
-    return stored_message(h, h.fake.workspace.history(SHARED_CHANNEL)[-1].ts)
+    return last_with_button(h, "recap_make")
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
@@ -48,19 +51,28 @@ def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
         time.sleep(0.05)
 
 
+def _said(h: Harness, needle: str) -> Callable[[], bool]:
+    return lambda: any(needle in t for t in ephemeral_texts(h))
+
+
 def test_the_click_is_answered_before_a_slow_download_and_the_recap_follows(
-    pooled: tuple[Harness, ThreadPoolExecutor],
+    threaded: Harness,
 ) -> None:
-    h, _ = pooled
+    h = threaded
     offer_msg = offered_file(h)
     h.fake.delay("file_download", 2.0)  # Slack's file server is slow today
 
+    started = time.monotonic()
     response = h.click_button(offer_msg, "Make a recap", user=RAVI)
+    took = time.monotonic() - started
 
     assert response.status == 200
+    assert took < 1.5, f"the click was answered after {took:.1f} s"
     assert recaps(h) == []  # answered while the download is still running
-    assert "Reading acme-sync.vtt" in ephemeral_texts(h)[-1]
+    wait_for(_said(h, "Reading acme-sync.vtt"))
     wait_for(lambda: len(recaps(h)) == 1)  # committed by the background unit of work
+    h.settle()
+    wait_for(lambda: any("Send the revised estimate" in all_text(p) for p in h.posts()))
     recap_post = h.posts(SHARED_CHANNEL)[-1]
     assert "Send the revised estimate" in all_text(recap_post)
     (recap,) = recaps(h)
@@ -68,40 +80,44 @@ def test_the_click_is_answered_before_a_slow_download_and_the_recap_follows(
     assert offers(h)[0].state == "made"
 
 
-def test_a_failed_background_download_is_told_and_keeps_nothing(
-    pooled: tuple[Harness, ThreadPoolExecutor],
-) -> None:
-    h, _ = pooled
+def test_a_failed_background_download_is_told_and_keeps_nothing(threaded: Harness) -> None:
+    h = threaded
     offer_msg = offered_file(h)
     h.fake.fail_next("file_download", status=404, times=1)
 
     assert h.click_button(offer_msg, "Make a recap", user=RAVI).status == 200
-    wait_for(lambda: len(ephemeral_texts(h)) >= 2)
+    wait_for(_said(h, "couldn't download"))
+    h.settle()
 
-    reading, failure = ephemeral_texts(h)[-2:]
-    assert "Reading acme-sync.vtt" in reading
+    texts = ephemeral_texts(h)
+    assert any("Reading acme-sync.vtt" in t for t in texts)
+    (failure,) = [t for t in texts if "couldn't download" in t]
     assert "couldn't download acme-sync.vtt" in failure and "404" in failure
     assert recaps(h) == []
     assert offers(h)[0].state != "made" and offers(h)[0].recap_id is None
-    # The offer still works once Slack does.
+    # The offer still works once Slack does (a press a moment later is a new click).
+    h.clock.advance(timedelta(seconds=30))
     h.click_button(offer_msg, "Make a recap", user=RAVI)
     wait_for(lambda: len(recaps(h)) == 1)
 
 
-def test_a_click_that_is_refused_at_once_starts_no_download(
-    pooled: tuple[Harness, ThreadPoolExecutor],
-) -> None:
-    h, _ = pooled
+def test_a_click_that_is_refused_at_once_starts_no_download(threaded: Harness) -> None:
+    h = threaded
     offer_msg = offered_file(h)
     h.click_button(offer_msg, "Make a recap", user=RAVI)
     wait_for(lambda: len(recaps(h)) == 1)
+    h.settle()
     downloads = len(h.fake.calls("file_download"))
+    readings = len([t for t in ephemeral_texts(h) if "Reading" in t])
 
-    h.click_button(offer_msg, "Make a recap", user=OWNER)  # made already: said in the ack
+    h.clock.advance(timedelta(seconds=30))
+    h.click_button(offer_msg, "Make a recap", user=OWNER)  # made already: said at once
+    wait_for(_said(h, "already made"))
+    h.settle()
 
-    assert "already made" in ephemeral_texts(h)[-1]
-    assert not any("Reading" in t for t in ephemeral_texts(h)[-1:])
+    assert len([t for t in ephemeral_texts(h) if "Reading" in t]) == readings
     assert len(h.fake.calls("file_download")) == downloads
+    assert len(recaps(h)) == 1
 
 
 def modal_with_file(h: Harness) -> dict[str, Any]:
@@ -134,3 +150,29 @@ def test_a_download_slower_than_the_modal_can_wait_is_a_field_error(harness: Har
     errors = response.json()["errors"]
     assert "couldn't download call.vtt" in errors["transcript"]
     assert recaps(h) == []
+
+
+def test_no_transaction_is_open_while_a_transcript_downloads(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download may take seconds: it never holds a database transaction (DESIGN §6) —
+    not in the modal, not for the shortcut, not for an offer."""
+    h = harness
+    opened: list[bool] = []
+    real_open = DOWNLOAD_OPENER.open
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        opened.append(transaction_open())
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(DOWNLOAD_OPENER, "open", watched)
+    values = modal_with_file(h)  # the modal
+    submit_recap(h, "Weekly sync, see the transcript.", values=values)
+    share_file(h, "F_CALL", "acme-sync.vtt", VTT.encode(), user=OWNER)
+    h.click_button(last_with_button(h, "recap_make"), "Make a recap", user=RAVI)  # an offer
+    h.clock.advance(timedelta(seconds=30))
+    share_file(h, "F_MORE", "more.vtt", VTT.encode(), user=PRIYA, text="the notes")
+    message = next(m for m in h.fake.messages(SHARED_CHANNEL) if m.get("text") == "the notes")
+    h.shortcut("recap_from_message", message, user=OWNER)  # the shortcut
+    assert len(recaps(h)) == 3
+    assert opened == [False, False, False]

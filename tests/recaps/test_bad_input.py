@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.transcripts import MAX_SUMMARY_CHARS, MAX_TRANSCRIPT_BYTES
 from storage.models import AuditEntry, Deadline, Recap, RecapRevision
-from tests.harness import OTHER_CHANNEL, OWNER, PRIYA, SHARED_CHANNEL, Harness
+from tests.harness import INTERNAL_TEAM, OTHER_CHANNEL, OWNER, PRIYA, SHARED_CHANNEL, Harness
 from tests.recaps.helpers import (
     VTT,
     count,
@@ -181,7 +182,9 @@ def test_a_shared_file_the_bot_cannot_download(harness: Harness) -> None:
     h.click_button(message, "Make a recap", user=OWNER)
     assert "I couldn't download call.vtt (Slack answered 404)" in ephemeral_texts(h)[-1]
     assert_nothing_stored(h)
-    # It works once Slack serves the file again; the offer was not used up.
+    # It works once Slack serves the file again; the offer was not used up. (The first click
+    # was answered before the download: a press a moment later is a new click.)
+    h.clock.advance(timedelta(seconds=30))
     h.click_button(message, "Make a recap", user=OWNER)
     assert count(h, Recap) == 1
 
@@ -200,10 +203,35 @@ def test_shortcut_on_a_message_without_text_or_outside_a_vendor_channel(harness:
     assert_nothing_stored(h)
 
 
-def test_when_slack_refuses_the_post_nothing_is_kept(harness: Harness) -> None:
+def test_a_channel_the_bot_is_not_in_is_a_field_error_and_nothing_is_kept(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.make_vendor()
+    h.fake.workspace.remove_member(SHARED_CHANNEL, "UBOT")
+    h.runtime.directory.forget_channel(INTERNAL_TEAM, SHARED_CHANNEL)
+    errors = field_errors(submit_recap(h, "Priya to send the estimate by 2027-03-05."))
+    assert (
+        "/invite @outsource-bot" in errors["summary"] and "nothing was saved" in errors["summary"]
+    )
+    assert_nothing_stored(h)
+
+
+def test_a_post_slack_refuses_after_the_answer_is_kept_and_posted_once_it_can_be(
+    harness: Harness,
+) -> None:
+    """The record leaves after the commit (DESIGN §6): a refusal then cannot undo the answer.
+    The recap is kept, and its record is posted once Slack takes it — once."""
     h = harness
     h.make_vendor()
     h.fake.fail_next("chat.postMessage", status=200, error="not_in_channel")
-    errors = field_errors(submit_recap(h, "Priya to send the estimate by 2027-03-05."))
-    assert "couldn't post the recap" in errors["summary"] and "not_in_channel" in errors["summary"]
-    assert_nothing_stored(h)
+    resp = submit_recap(h, "Priya to send the estimate by 2027-03-05.")
+    assert resp.status == 200 and not resp.body_text.strip()
+    assert count(h, Recap) == 1 and h.posts(SHARED_CHANNEL) == []
+    h.clock.advance(timedelta(hours=1))
+    h.sweep()
+    h.sweep()
+    records = [m for m in h.fake.messages(SHARED_CHANNEL) if "Call recap" in str(m.get("text"))]
+    assert len(records) == 1
+    with h.session() as s:
+        assert s.query(Recap).one().message_ts == records[0]["ts"]

@@ -41,6 +41,7 @@ def oauth_harness(slack: FakeSlack, sqlite_url: str) -> Iterator[Harness]:
         )
     )
     h.runtime = build_runtime(h.settings, clock=h.clock, db=h.db)
+    h.runtime.inline_delivery = True  # as in the harness: posts land before the request returns
     h.runtime.extras["outbox"] = h.outbox
     h.web = build_web_app(h.runtime)
     h.sender.wsgi_app = h.web
