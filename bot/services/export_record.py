@@ -272,7 +272,7 @@ def _environment() -> Environment:
 
     env = Environment(
         loader=PackageLoader("bot.services", "templates"),
-        autoescape=False,  # Markdown, not HTML: text is made safe by the filters that need it
+        autoescape=False,  # Markdown, not HTML: text goes in as typed (`cell`, `fenced` guard it)
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
