@@ -36,6 +36,20 @@ def h(request: pytest.FixtureRequest, slack: FakeSlack) -> Iterator[Harness]:
     harness.close()
 
 
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_behind() -> Iterator[None]:
+    """A test that fails before its worker died must not leave the process running."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 class Worker:
     def __init__(self, h: Harness, point: str, tmp_path: Path) -> None:
         port_file = tmp_path / f"port-{point}"
@@ -53,6 +67,7 @@ class Worker:
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
+        _STARTED.append(self.proc)
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text():
             assert self.proc.poll() is None, "the worker did not start"
