@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from bot.fakeslack.signing import message_event
 from bot.services.responsiveness import response_stats
 from storage.models import AuditEntry, Deadline, ResponseClock, Vendor
-from tests.harness import ALEX, OWNER, PRIYA, RAVI, Harness
+from tests.harness import ALEX, OWNER, PRIYA, RAVI, VENDOR_TEAM, Harness
 
 
 def _at(h: Harness, iso: str) -> None:
@@ -180,3 +181,25 @@ def test_sla_change_moves_running_clocks(harness: Harness) -> None:
         assert [a.action for a in s.scalars(select(AuditEntry)) if "sla" in a.action] == [
             "vendor.sla_set"
         ]
+
+
+def test_a_message_event_retried_minutes_later_counts_at_its_own_ts(harness: Harness) -> None:
+    """Slack retries an event after about 1 and 5 minutes: the answer stops the SLA clock at the
+    time it was written (`ts`), not when the retry arrived."""
+    h = harness
+    h.make_vendor(tz="Europe/Berlin", country="DE")
+    _at(h, "2027-03-02T09:00Z")
+    h.say(f"<@{PRIYA}> when can we expect the QA build?", user=OWNER)
+    _at(h, "2027-03-02T10:00Z")  # Priya answers now …
+    stored = h.fake.workspace.add_message(h.sender.channel_id, text="Tonight", user=PRIYA)
+    answer = message_event(
+        "Tonight", user=PRIYA, channel=h.sender.channel_id, ts=stored.ts, user_team=VENDOR_TEAM
+    )
+    _at(h, "2027-03-02T10:05Z")  # … and the event reaches us with Slack's second retry
+    assert h.event(answer, event_id="Ev_ANSWER", retry_num=2).status == 200
+    with h.session() as s:
+        clock = s.scalars(select(ResponseClock)).one()
+        assert clock.stopped_at == datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
+        assert clock.business_seconds == 3600
+        vendor = s.scalars(select(Vendor)).one()
+        assert vendor.last_vendor_message_at == datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
