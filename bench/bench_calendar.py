@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import calendar as calendar_module
-from bot.calendar import BusinessCalendar, Cadence, public_holidays
-from bot.timeparse import parse_when
+from bot.time import calendar as calendar_module
+from bot.time.calendar import BusinessCalendar, Cadence, public_holidays
+from bot.time.timeparse import parse_when
 
 TARGET_MS = 5.0
 REGIONS: list[tuple[str | None, str]] = [

@@ -43,11 +43,11 @@ from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.runtime import build_runtime
+from bot.app.config import Settings
+from bot.app.runtime import build_runtime
+from bot.delivery.sweep import SweepContext
 from bot.services.deadlines import due_query, remind_due
-from bot.sweep import SweepContext
+from bot.time.clock import ManualClock
 from storage.db import Database, normalize_url
 from storage.models import Base, Vendor
 

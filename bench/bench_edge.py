@@ -30,13 +30,13 @@ from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.app.web import MAX_BODY_BYTES, SlackEdge
 from bot.fakeslack.signing import (
     block_actions,
     event_callback,
     sign_headers,
     slash_command,
 )
-from bot.web import MAX_BODY_BYTES, SlackEdge
 
 SECRET = "bench-signing-secret"
 

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.extraction import Person, extract
-from bot.extraction.dates import dateparser_parse
+from bot.text.extraction import Person, extract
+from bot.text.extraction.dates import dateparser_parse
 
 BUDGET_MS = 100.0
 RUNS = 5

@@ -2,7 +2,7 @@
 
 After a database restart, a pooled connection is dead. Two ways to survive it: ping every
 connection on checkout (`pool_pre_ping=True`: one more round trip per request), or notice the
-dead connection when it fails and run the unit of work once more (bot/unit_of_work.py, what
+dead connection when it fails and run the unit of work once more (bot/delivery/unit_of_work.py, what
 the app does). This script measures the first's price: `deadline list` and a message event
 through the real app in-process (signed requests into the WSGI app), each mode in turns.
 

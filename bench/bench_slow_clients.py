@@ -3,8 +3,8 @@
     python bench/bench_slow_clients.py [--clients 0 8 64] [--polls 6]
 
 For each setup — (a) plain gthread with 4 threads (what `serve` ran before), (a') gthread with
-32 threads (more threads, the other half of option a), (b) bot.serving.BufferingWorker with 4
-threads (what `serve` runs now) — this starts gunicorn on `bot.web:create_wsgi()` (one worker,
+32 threads (more threads, the other half of option a), (b) bot.app.serving.BufferingWorker with 4
+threads (what `serve` runs now) — this starts gunicorn on `bot.app.web:create_wsgi()` (one worker,
 SQLite, the fake Slack), opens N clients that send the headers of a 1,000-byte POST and then
 one body byte a second, and polls /healthz: the table shows the slowest answer (or how many
 polls got none within 5 s). gthread has no overall read deadline, so a read timeout per
@@ -33,7 +33,7 @@ from storage.db import upgrade  # noqa: E402
 SETUPS = [
     ("(a) gthread, 4 threads", "gthread", 4),
     ("(a') gthread, 32 threads", "gthread", 32),
-    ("(b) BufferingWorker, 4 threads", "bot.serving.BufferingWorker", 4),
+    ("(b) BufferingWorker, 4 threads", "bot.app.serving.BufferingWorker", 4),
 ]
 
 
@@ -95,7 +95,7 @@ def main() -> int:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", "1", "-k", worker_class,
                  "--threads", str(threads), "--worker-connections", "1000",
-                 "--no-control-socket", "-b", f"127.0.0.1:{port}", "bot.web:create_wsgi()"],
+                 "--no-control-socket", "-b", f"127.0.0.1:{port}", "bot.app.web:create_wsgi()"],
                 env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             base = f"http://127.0.0.1:{port}"

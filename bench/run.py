@@ -47,10 +47,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bot.delivery.outbox import enqueue  # noqa: E402
 from bot.fakeslack import FakeSlack, SlackRequestSender  # noqa: E402
 from bot.fakeslack import server as fake_server  # noqa: E402
 from bot.fakeslack.signing import event_callback, message_event, slash_command  # noqa: E402
-from bot.outbox import enqueue  # noqa: E402
 from storage.db import Database, normalize_url, upgrade  # noqa: E402
 from storage.models import Deadline, OutboxMessage  # noqa: E402
 from tests.harness import (  # noqa: E402
@@ -262,7 +262,7 @@ def gunicorn_cmd(target: str, port: int) -> list[str]:
         "-w",
         "2",
         "-k",
-        os.environ.get("OUTSOURCE_WORKER_CLASS") or "bot.serving.BufferingWorker",
+        os.environ.get("OUTSOURCE_WORKER_CLASS") or "bot.app.serving.BufferingWorker",
         "--threads",
         "4",
         "--no-control-socket",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text import slack_escape
+from bot.text.escaping import slack_escape
 
 
 class UserError(Exception):

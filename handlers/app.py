@@ -10,11 +10,8 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot import metrics
-from bot.logs import library_logger
-from bot.runtime import Runtime
-from bot.slack import make_client
-from bot.unit_of_work import (
+from bot.app.runtime import Runtime
+from bot.delivery.unit_of_work import (
     AFTER_ROLLBACK,
     Attempts,
     database_error,
@@ -22,6 +19,9 @@ from bot.unit_of_work import (
     deliver_after_commit,
     run_actions,
 )
+from bot.ops import metrics
+from bot.ops.logs import library_logger
+from bot.slack.client import make_client
 from handlers.errors import FAILED_WITH, first_input, json_response
 from handlers.middleware import claim_request_key
 
@@ -38,7 +38,7 @@ def request_type(body: dict[str, Any]) -> str:
 
 
 class OutsourceApp(App):
-    """A Bolt App whose every request is one unit of work (bot/unit_of_work.py).
+    """A Bolt App whose every request is one unit of work (bot/delivery/unit_of_work.py).
 
     Bolt runs global middleware and then the listener (with process_before_response=True the
     listener runs before the HTTP response), so the unit of work wraps `dispatch` itself:
@@ -203,10 +203,10 @@ def create_app(runtime: Runtime) -> OutsourceApp:
         "raise_error_for_unhandled_request": False,
         # Token verification calls auth.test at start-up; it runs on the first request instead.
         "token_verification_enabled": False,
-        # bot.web checks the signature before the body is parsed; Bolt's check stays on
+        # bot.app.web checks the signature before the body is parsed; Bolt's check stays on
         # behind it (one more HMAC) for wherever this app is mounted without that edge.
         "request_verification_enabled": True,
-        # No request body, token or response_url in any log line (bot/logs.py).
+        # No request body, token or response_url in any log line (bot/ops/logs.py).
         "logger": library_logger(),
     }
     if settings.oauth_enabled:
@@ -232,14 +232,14 @@ def slack_wsgi(app: App) -> Any:
     from slack_bolt.context import BoltContext
     from slack_bolt.request.internals import build_context
 
-    from bot.payloads import PARSED_BODY_KEY
+    from bot.slack.payloads import PARSED_BODY_KEY
 
     class Handler(SlackRequestHandler):
         def dispatch(self, request: Any) -> BoltResponse:
             req = BoltRequest(
                 body=request.get_body(), query=request.query_string, headers=request.get_headers()
             )
-            # bot.web parsed and checked the body. Bolt reads any form body that contains
+            # bot.app.web parsed and checked the body. Bolt reads any form body that contains
             # the word "payload" (e.g. `/outsource help payload`) as an interaction, finds
             # no payload field and would drop the command: use the edge's reading.
             parsed = request.environ.get(PARSED_BODY_KEY)

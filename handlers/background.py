@@ -1,11 +1,11 @@
 """Slow work after the answer: run once the request has committed, off the request's thread.
 
 Slack wants every request answered within 3 seconds. A listener whose work can take longer
-(downloading a transcript file) answers at once, tells the user what is happening, and hands
-the rest over with `hand_over`: it runs after the request's commit (on the courier's threads,
-bot/courier.py), in units of work of its own, and a failure reaches the user as an ephemeral
-message through the request's `response_url`. If the request is rolled back, or run again, the
-work of the discarded run is never started.
+(downloading a transcript file) answers at once, tells the user what is happening, and hands the
+rest over with `hand_over`: it runs after the request's commit (on the courier's threads,
+bot/delivery/courier.py), in units of work of its own, and a failure reaches the user as an
+ephemeral message through the request's `response_url`. If the request is rolled back, or run
+again, the work of the discarded run is never started.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.actors import Actor
-from bot.runtime import Runtime
-from bot.unit_of_work import after_commit
+from bot.app.runtime import Runtime
+from bot.delivery.unit_of_work import after_commit
 from handlers.errors import error_message
 
 log = logging.getLogger(__name__)
 
-# work(runtime, actor, body): makes its own units of work (bot.unit_of_work.run_unit), with any
-# slow reads (a file download) outside them.
+# work(runtime, actor, body): makes its own units of work (bot.delivery.unit_of_work.run_unit),
+# with any slow reads (a file download) outside them.
 BackgroundWork = Callable[[Runtime, Actor, dict[str, Any]], None]
 
 

@@ -12,14 +12,14 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import checkins as views
 from bot.blocks import kit
 from bot.blocks.checkins import read_update_form
 from bot.blocks.ids import Action, BlockId, Callback
-from bot.commands import CheckinEvery, CheckinNow, CheckinOff
 from bot.errors import UserError
-from bot.runtime import Runtime
 from bot.services import checkins as service
+from bot.text.commands import CheckinEvery, CheckinNow, CheckinOff
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
 

@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot.blocks import kit
 from bot.blocks.help import help_message
-from bot.commands import Help, parse, usage_of
 from bot.errors import UserError
+from bot.text.commands import Help, parse, usage_of
 from handlers.routing import ROUTES, CommandRequest, Reply, subcommand
 
 

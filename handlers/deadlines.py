@@ -11,12 +11,16 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import outbox
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import deadlines as views
 from bot.blocks import kit
 from bot.blocks.ids import Action
-from bot.commands import (
+from bot.delivery import outbox
+from bot.delivery.unit_of_work import after_commit
+from bot.errors import UserError
+from bot.services import deadlines as service
+from bot.text.commands import (
     ChangeRequestCmd,
     ChangeWithdraw,
     DeadlineAdd,
@@ -28,10 +32,6 @@ from bot.commands import (
     DeadlineRename,
     DeadlineShow,
 )
-from bot.errors import UserError
-from bot.runtime import Runtime
-from bot.services import deadlines as service
-from bot.unit_of_work import after_commit
 from handlers.routing import CommandRequest, Reply, subcommand
 from storage.models import INTERNAL, VENDOR, Deadline
 

@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.unit_of_work import after_rollback, database_error
 from bot.errors import UserError
-from bot.slack import RATE_LIMITED, LookupDeferred, rate_limited
-from bot.unit_of_work import after_rollback, database_error
+from bot.slack.client import RATE_LIMITED, LookupDeferred, rate_limited
 from storage.db import is_disconnect
 
 log = logging.getLogger("outsource_bot.errors")
@@ -82,7 +82,7 @@ def handle_listener_error(
     respond = context.respond
     session = context.get("session")
     if respond is not None and session is not None and kind in CLICKS:
-        # After the rollback, off the request's thread (bot/unit_of_work.py).
+        # After the rollback, off the request's thread (bot/delivery/unit_of_work.py).
         after_rollback(session, lambda: tell_ephemeral(respond, message))
     return BoltResponse(status=200, body="")
 

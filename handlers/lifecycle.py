@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _forget(
     team_id = body.get("team_id")
     enterprise_id = body.get("enterprise_id")
     if runtime.settings.oauth_enabled:
-        from bot.installations import revoke
+        from bot.slack.installations import revoke
 
         revoke(
             session,

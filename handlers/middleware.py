@@ -13,8 +13,8 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks.ids import is_internal_only
-from bot.runtime import Runtime
 from storage.repositories import claim_event
 
 log = logging.getLogger(__name__)

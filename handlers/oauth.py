@@ -27,9 +27,9 @@ from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.installations import find_bot, stores_for
-from bot.runtime import Runtime
-from bot.slack import make_client
+from bot.app.runtime import Runtime
+from bot.slack.client import make_client
+from bot.slack.installations import find_bot, stores_for
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -12,15 +12,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import text
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import kit
 from bot.blocks import overview as views
 from bot.blocks.ids import Action
-from bot.commands import AccessAdd, AccessList, AccessRemove, Export, Offboard, Status
 from bot.errors import UserError
-from bot.runtime import Runtime
 from bot.services import access, export, offboarding, overview
+from bot.text import escaping as text
+from bot.text.commands import AccessAdd, AccessList, AccessRemove, Export, Offboard, Status
 from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 

@@ -20,15 +20,15 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import kit
 from bot.blocks import recaps as views
 from bot.blocks.ids import Action, BlockId, Callback
-from bot.commands import RecapOpen
+from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import UserError
-from bot.runtime import Runtime
 from bot.services import recaps as service
-from bot.text import unescape
-from bot.unit_of_work import after_commit, run_unit
+from bot.text.commands import RecapOpen
+from bot.text.escaping import unescape
 from handlers.background import BackgroundWork, hand_over
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 from storage.models import INTERNAL, VENDOR

@@ -11,10 +11,10 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.checkins import format_hours
-from bot.commands import Pause, QuietSet, Resume, SlaSet
 from bot.services import responsiveness as service
-from bot.slack import LookupDeferred
-from bot.timeparse import format_local
+from bot.slack.client import LookupDeferred
+from bot.text.commands import Pause, QuietSet, Resume, SlaSet
+from bot.time.timeparse import format_local
 from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, subcommand
 

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import kit
-from bot.runtime import Runtime
-from bot.unit_of_work import after_commit
+from bot.delivery.unit_of_work import after_commit
 
 
 @dataclass

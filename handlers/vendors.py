@@ -14,9 +14,9 @@ from bot.actors import Actor
 from bot.blocks import kit
 from bot.blocks import vendors as views
 from bot.blocks.ids import Action, Callback
-from bot.commands import ContactSet, ContactsShow, VendorAdd, VendorList, VendorRemove
 from bot.errors import UserError
 from bot.services import vendors
+from bot.text.commands import ContactSet, ContactsShow, VendorAdd, VendorList, VendorRemove
 from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 

@@ -65,7 +65,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No ping on every checkout: it is a round trip per Slack request (a tenth of a message
     # event's cost). Connections are renewed every 10 minutes instead, and when one turns out
     # dead (PostgreSQL restarted) SQLAlchemy invalidates the whole pool and the unit of work is
-    # run once more on a fresh connection (`is_disconnect`, bot/unit_of_work.py).
+    # run once more on a fresh connection (`is_disconnect`, bot/delivery/unit_of_work.py).
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 600)
     connect_args = dict(kwargs.pop("connect_args", {}))
@@ -121,7 +121,7 @@ def transaction_open() -> bool:
     """Whether this thread has a database transaction open (any session of ours).
 
     The rule it serves: no Slack call while a transaction is open, so a slow Slack never
-    holds a lock and a post never reports what was rolled back (bot/slack.py checks it)."""
+    holds a lock and a post never reports what was rolled back (bot/slack/client.py checks it)."""
     return bool(getattr(_open, "count", 0))
 
 

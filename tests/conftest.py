@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.fakeslack import FakeSlack
-from bot.slack import install_transaction_guard
+from bot.slack.client import install_transaction_guard
 from storage.db import normalize_url, upgrade
 from storage.models import Base
 from tests.harness import Harness, populate

@@ -15,8 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.app.config import Settings
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.web import WebApp, build_web_app
+from bot.delivery.outbox import Outbox
+from bot.delivery.sweep import SweepReport, run_sweep
 from bot.fakeslack import FakeSlack, SlackRequestSender
 from bot.fakeslack.cast import (
     ALEX,
@@ -33,11 +36,8 @@ from bot.fakeslack.cast import (
     populate,
 )
 from bot.fakeslack.signing import Response, message_event
-from bot.outbox import Outbox
-from bot.runtime import Runtime, build_runtime
 from bot.services.noise import NoisePolicy
-from bot.sweep import SweepReport, run_sweep
-from bot.web import WebApp, build_web_app
+from bot.time.clock import ManualClock
 from storage.db import Database
 from storage.models import Contact, Vendor
 

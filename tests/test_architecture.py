@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "storage")
 # The only modules of bot/ that may reach Bolt or the listeners: they start the app.
-ENTRY_POINTS = {"bot.cli", "bot.web", "bot.playground", "bot.serving"}
+ENTRY_POINTS = {"bot.app.cli", "bot.app.web"}
 
 
 def _modules() -> dict[str, Path]:
@@ -110,7 +110,7 @@ def _cycles() -> Iterator[list[str]]:
 
 def test_the_graph_is_read() -> None:
     assert len(MODULES) > 50
-    assert "bot.outbox" in GRAPH["bot.unit_of_work"]
+    assert "bot.delivery.outbox" in GRAPH["bot.delivery.unit_of_work"]
 
 
 def test_no_module_is_in_an_import_circle() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
-from bot.text import clean, mrkdwn
+from bot.text.escaping import clean, mrkdwn
 
 Block = dict[str, Any]
 
@@ -24,7 +24,7 @@ SHOWN_FIELD = 2500
 FALLBACK_FIELD = 300
 
 # Everything people typed — a vendor name, an answer — is escaped once here, on the way out
-# (bot/text.py): nothing becomes a live broadcast, masked link or mention of an outsider.
+# (bot/text/escaping.py): nothing becomes a live broadcast, masked link or mention of an outsider.
 
 
 def _who(user_id: str | None, fallback: str) -> str:

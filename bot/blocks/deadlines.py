@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import kit
 from bot.blocks.ids import Action
-from bot.text import plain as one_line
-from bot.timeparse import format_both, format_local
+from bot.text.escaping import plain as one_line
+from bot.time.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
     from bot.services.deadlines import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import kit
-from bot.commands import EXAMPLES, QUOTE_RULE, USAGE
-from bot.text import slack_escape
+from bot.text.commands import EXAMPLES, QUOTE_RULE, USAGE
+from bot.text.escaping import slack_escape
 
 SECTIONS: list[tuple[str, list[str]]] = [
     (

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import text as slack_text
 from bot.blocks import kit
 from bot.blocks.ids import Action, Callback
-from bot.timeparse import format_both, format_local
+from bot.text import escaping as slack_text
+from bot.time.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
     from bot.services.digest import Digest

@@ -2,8 +2,8 @@
 
 The builders take plain view models (no ORM rows), filled in by `bot.posts.recaps` and the
 listeners. People's words (a summary's items, a file's or an app's name, a vendor's name) are
-plain text: escaped here, once (bot/text.py), so none becomes a live broadcast, a masked link
-or a mention of someone not in the channel.
+plain text: escaped here, once (bot/text/escaping.py), so none becomes a live broadcast,
+a masked link or a mention of someone not in the channel.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot import text as slack_text
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
+from bot.text import escaping as slack_text
 
 if TYPE_CHECKING:
     from bot.services.recaps import RecapForm

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
-from bot.calendar import describe_region
+from bot.time.calendar import describe_region
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
 if TYPE_CHECKING:

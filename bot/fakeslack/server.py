@@ -31,13 +31,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.clock import Clock
 from bot.fakeslack.workspace import (
     DEFAULT_BOT_TOKEN,
     Ephemeral,
     Workspace,
     decode_json_params,
 )
+from bot.time.clock import Clock
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient

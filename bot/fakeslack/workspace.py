@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import Clock
+from bot.time.clock import Clock
 
 Params = dict[str, Any]
 JSON = dict[str, Any]

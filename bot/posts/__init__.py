@@ -26,7 +26,7 @@ from bot.modules import import_modules
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 # Modules that register renderers. Imported on the first render, not before: a sweep with
 # nothing to deliver never loads the views.

@@ -21,9 +21,9 @@ from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import checkins as service
 from bot.services import responsiveness
 from bot.services.vendors import active_contacts, internal_primary, vendor_primary
-from bot.slack import LookupDeferred
-from bot.text import mention_ids
-from bot.timeparse import format_local
+from bot.slack.client import LookupDeferred
+from bot.text.escaping import mention_ids
+from bot.time.timeparse import format_local
 from storage.models import CheckIn, ResponseClock, Vendor
 
 

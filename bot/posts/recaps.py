@@ -18,9 +18,9 @@ from bot.blocks import recaps as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import recaps as service
 from bot.services.vendors import active_contacts, vendor_zone
-from bot.slack import LookupDeferred
-from bot.timeparse import format_local
-from bot.transcripts import MAX_TRANSCRIPT_BYTES
+from bot.slack.client import LookupDeferred
+from bot.text.transcripts import MAX_TRANSCRIPT_BYTES
+from bot.time.timeparse import format_local
 from storage.models import INTERNAL, VENDOR, Recap, Vendor
 from storage.models.recaps import CallMention
 

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import Actor
-from bot.commands import USAGE
+from bot.app.runtime import Runtime
 from bot.errors import NotFound, UserError
-from bot.runtime import Runtime
 from bot.services.vendors import require_side, require_vendor
-from bot.slack import LookupDeferred
-from bot.text import slack_escape
-from bot.timeparse import format_local
+from bot.slack.client import LookupDeferred
+from bot.text.commands import USAGE
+from bot.text.escaping import slack_escape
+from bot.time.timeparse import format_local
 from storage.models import INTERNAL, AccessItem, Vendor
 
 MAX_SYSTEM = 200

@@ -16,7 +16,7 @@ from typing import TextIO
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
+from bot.app.config import Settings
 from storage.db import Database
 from storage.models import AuditEntry, Vendor
 

@@ -1,7 +1,7 @@
 """Scheduled check-ins: the cadence, the post, the vendor's answer, and the SLA follow-up.
 
 A cadence (`every mon,thu 10:00 Europe/Berlin`) fires at the local wall-clock time through
-`bot.calendar.Cadence` (APScheduler's CronTrigger; weekends and the vendor country's public
+`bot.time.calendar.Cadence` (APScheduler's CronTrigger; weekends and the vendor country's public
 holidays skipped). The sweep writes one CheckIn row per occurrence and one outbox post with the
 dedupe key `checkin:<vendor>:<occurrence>`; after downtime only the newest occurrence is posted.
 `checkin now` writes the same, as a reply to the command (never held by quiet hours, a pause or
@@ -31,19 +31,19 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
-from bot import text as texts
+from bot import audit
 from bot.actors import Actor
-from bot.calendar import CHECKIN_USAGE, Cadence, parse_days
-from bot.errors import NotFound, UserError
-from bot.outbox import (
+from bot.app.runtime import Runtime
+from bot.delivery import outbox
+from bot.delivery.outbox import (
     PRIORITY_CHECKIN,
     PRIORITY_DUE,
     PRIORITY_NUDGE,
     PRIORITY_OVERDUE,
     enqueue,
 )
-from bot.runtime import Runtime
+from bot.delivery.sweep import SweepContext
+from bot.errors import NotFound, UserError
 from bot.services.messages import ChannelMessage
 from bot.services.responsiveness import SYSTEM, business_calendar, vendor_heard
 from bot.services.vendors import (
@@ -52,9 +52,10 @@ from bot.services.vendors import (
     require_vendor,
     side_of,
 )
-from bot.slack import LookupDeferred
-from bot.sweep import SweepContext
-from bot.timeparse import format_local, parse_clock_time, resolve_zone
+from bot.slack.client import LookupDeferred
+from bot.text import escaping as texts
+from bot.time.calendar import CHECKIN_USAGE, Cadence, parse_days
+from bot.time.timeparse import format_local, parse_clock_time, resolve_zone
 from storage.models import VENDOR, CheckIn, OutboxMessage, Vendor
 from storage.models.checkins import CheckInAnswer
 from storage.repositories import insert_ignore

@@ -31,11 +31,15 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import audit
 from bot.actors import Actor
-from bot.calendar import day_off_note
-from bot.commands import MAX_TITLE, USAGE
+from bot.app.runtime import Runtime
+from bot.delivery.outbox import (
+    PRIORITY_DUE,
+    PRIORITY_OVERDUE,
+    enqueue,
+    record_skipped,
+    update_message,
+)
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.outbox import PRIORITY_DUE, PRIORITY_OVERDUE, enqueue, record_skipped, update_message
-from bot.runtime import Runtime
 from bot.services.vendors import (
     internal_primary,
     require_side,
@@ -44,15 +48,17 @@ from bot.services.vendors import (
     vendor_primary,
     vendor_zone,
 )
-from bot.slack import LookupDeferred
-from bot.text import slack_escape
-from bot.timeparse import When, format_local, parse_when, wall_to_utc
+from bot.slack.client import LookupDeferred
+from bot.text.commands import MAX_TITLE, USAGE
+from bot.text.escaping import slack_escape
+from bot.time.calendar import day_off_note
+from bot.time.timeparse import When, format_local, parse_when, wall_to_utc
 from storage.models import INTERNAL, VENDOR, ChangeRequest, Deadline, OutboxMessage, Vendor
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
 
-    from bot.sweep import SweepContext
+    from bot.delivery.sweep import SweepContext
 
 OPEN = "open"
 DONE = "done"

@@ -11,7 +11,7 @@ A week with nothing to say is recorded as a skipped outbox row under the same ke
 posted and nothing is computed again that week. A digest is sent up to 12 hours late (the bot
 was down on Monday morning); after that the week is let go rather than delivered stale.
 
-This module is also the overview capability's entry in `bot.sweep.STEP_MODULES`: its
+This module is also the overview capability's entry in `bot.delivery.sweep.STEP_MODULES`: its
 `sweep_steps` include the export retries and the App Home refresh.
 """
 
@@ -27,13 +27,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.delivery import outbox
+from bot.delivery.sweep import SweepContext
 from bot.services.overview import ResponseFigures, response_figures, zone_named
 from bot.services.vendors import active_contacts
-from bot.slack import LookupDeferred
-from bot.sweep import SweepContext
-from bot.timeparse import wall_to_utc
+from bot.slack.client import LookupDeferred
+from bot.time.timeparse import wall_to_utc
 from storage.models import (
     INTERNAL,
     ChangeRequest,

@@ -59,21 +59,22 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
-from bot import text as slack_text
+from bot import audit
 from bot.actors import Actor
+from bot.app.runtime import Runtime
+from bot.delivery import outbox
+from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import NotFound
-from bot.runtime import Runtime
 from bot.services.export_record import Record, write_csv, write_markdown
 from bot.services.vendors import require_side, require_vendor
-from bot.timeparse import format_local
-from bot.unit_of_work import after_commit, run_unit
+from bot.text import escaping as slack_text
+from bot.time.timeparse import format_local
 from storage.models import INTERNAL, AuditEntry, ChangeRequest, CheckIn, Deadline, Recap, Vendor
 from storage.models.records import ExportRequest
 from storage.repositories import claim_event
 
 if TYPE_CHECKING:
-    from bot.sweep import SweepContext
+    from bot.delivery.sweep import SweepContext
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.audit_report import audit_entries, detail_text
-from bot.timeparse import format_local
+from bot.time.timeparse import format_local
 from storage.models import (
     AccessItem,
     AuditEntry,

@@ -17,8 +17,8 @@ from sqlalchemy import exists
 from sqlalchemy.orm import Session
 
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.modules import import_modules
-from bot.runtime import Runtime
 from bot.services.vendors import VENDOR_WITH_CONTACTS
 from storage.models import ResponseClock, Vendor
 

@@ -7,7 +7,7 @@ already go out as one bundled message (the outbox does that), so a day's budget 
 most 3 Slack messages in the channel, however many items they carry. Held rows only get a later
 `not_before`: nothing is dropped, and each row is sent once.
 
-All day and hour arithmetic is in the vendor's timezone through `bot.calendar`.
+All day and hour arithmetic is in the vendor's timezone through `bot.time.calendar`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.calendar import in_quiet_hours, local_day_bounds, quiet_hours_end
+from bot.time.calendar import in_quiet_hours, local_day_bounds, quiet_hours_end
 from storage.models import OutboxMessage, Vendor
 
 DEFAULT_DAILY_BUDGET = 3

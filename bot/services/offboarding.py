@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.errors import NotFound, UserError
-from bot.runtime import Runtime
 from bot.services.export import ExportOutcome, start_export
 from bot.services.vendors import require_side, require_vendor, vendor_zone
-from bot.timeparse import format_local
+from bot.time.timeparse import format_local
 from storage.models import INTERNAL, AccessItem, Deadline, Recap, Vendor
 from storage.models.records import OffboardingChecklist, OffboardingItem
 

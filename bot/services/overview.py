@@ -37,11 +37,11 @@ from sqlalchemy.orm import Session
 
 from bot import posts
 from bot.actors import Actor
+from bot.app.runtime import Runtime
+from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import NotFound
-from bot.runtime import Runtime
 from bot.services.vendors import active_contacts, require_side, require_vendor
-from bot.slack import LookupDeferred
-from bot.unit_of_work import after_commit, run_unit
+from bot.slack.client import LookupDeferred
 from storage.models import (
     INTERNAL,
     VENDOR,
@@ -57,7 +57,7 @@ from storage.models.records import HomePublish
 from storage.repositories import insert_ignore
 
 if TYPE_CHECKING:
-    from bot.sweep import SweepContext
+    from bot.delivery.sweep import SweepContext
 
 log = logging.getLogger(__name__)
 

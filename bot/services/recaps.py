@@ -6,7 +6,7 @@ channel (offered in thread), huddles, and messages that say a call happened (nud
 business hours when no recap followed). The record is posted in the vendor channel, extracted
 items and all, with a Confirm button per side; action items with an owner and a due date
 become deadlines. Edits keep every revision; the text as given is kept (as plain text: Slack's
-escaping is decoded once on the way in, bot/text.py).
+escaping is decoded once on the way in, bot/text/escaping.py).
 
 Nothing here calls Slack. What the bot says is written to the outbox in the same transaction
 as the change it reports and rendered when delivered (bot/posts/recaps.py): the record
@@ -31,14 +31,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox, transcripts
-from bot import text as slack_text
+from bot import audit
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks.ids import BlockId
-from bot.calendar import BusinessCalendar
-from bot.commands import MAX_TITLE
+from bot.delivery import outbox
+from bot.delivery.sweep import SweepContext
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.runtime import Runtime
 from bot.services.deadlines import OPEN, add_deadline
 from bot.services.messages import ChannelMessage
 from bot.services.vendors import (
@@ -49,16 +48,19 @@ from bot.services.vendors import (
     vendor_primary,
     vendor_zone,
 )
-from bot.slack import LookupDeferred
-from bot.sweep import SweepContext
-from bot.timeparse import format_local, wall_to_utc
+from bot.slack.client import LookupDeferred
+from bot.text import escaping as slack_text
+from bot.text import transcripts
+from bot.text.commands import MAX_TITLE
+from bot.time.calendar import BusinessCalendar
+from bot.time.timeparse import format_local, wall_to_utc
 from storage.models import INTERNAL, VENDOR, Deadline, OutboxMessage, Recap, RecapRevision, Vendor
 from storage.models.recaps import CallMention, RecapOffer
 from storage.repositories import insert_ignore
 
 if TYPE_CHECKING:
     # Imported where used: the extractor (and dateparser) cost a sweep start-up ~0.2 s.
-    from bot.extraction import ActionItem, Extraction, Person, Side
+    from bot.text.extraction import ActionItem, Extraction, Person, Side
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +286,7 @@ def _bot_token(runtime: Runtime, team_id: str) -> str:
 
 def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
     """Who may own an action item: the channel's members and both sides' contacts."""
-    from bot.extraction import Person
+    from bot.text.extraction import Person
 
     ids: list[str] = [c.user_id for c in active_contacts(vendor)]
     try:
@@ -324,7 +326,7 @@ def _people(runtime: Runtime, vendor: Vendor) -> list[Person]:
 
 
 def _extract(runtime: Runtime, vendor: Vendor, text: str, call_at: datetime) -> Extraction:
-    from bot.extraction import extract
+    from bot.text.extraction import extract
 
     we = internal_primary(vendor)
     they = vendor_primary(vendor)
@@ -452,7 +454,7 @@ def transcript_in(message: dict[str, Any]) -> dict[str, Any] | None:
 
 def items_of(recap: Recap) -> tuple[Extraction, list[int | None]]:
     """A recap's extracted items and, per action item, the number of its deadline (or None)."""
-    from bot.extraction import Extraction
+    from bot.text.extraction import Extraction
 
     data = dict(recap.extracted or {})
     numbers = list(data.pop("deadline_numbers", []) or [])
@@ -565,7 +567,7 @@ def _store_extraction(recap: Recap, ext: Extraction, numbers: list[int | None]) 
 
 def _checked(text: str | None) -> str:
     """The summary as given (kept verbatim), once it is known not to be empty or too long.
-    Control characters are dropped on the way out (bot/text.py)."""
+    Control characters are dropped on the way out (bot/text/escaping.py)."""
     transcripts.validate_summary(text or "")  # UserError: empty, whitespace, over the limit
     return text or ""
 
@@ -1060,7 +1062,7 @@ def still_open(session: Session, vendor_id: int, numbers: list[int]) -> list[int
 def _message_text(message: dict[str, Any]) -> str:
     """A message's readable text as plain text: its text, else what its blocks and attachments
     say. Slack sends all of it escaped (rich text leaves excepted, escaped here): it is
-    decoded exactly once (bot/text.py)."""
+    decoded exactly once (bot/text/escaping.py)."""
     text = str(message.get("text") or "")
     extra: list[str] = []
     for block in _dicts(message.get("blocks")):

@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import Actor
-from bot.calendar import BusinessCalendar, local_day_bounds
+from bot.app.runtime import Runtime
+from bot.delivery.outbox import PRIORITY_NUDGE, enqueue
+from bot.delivery.sweep import SweepContext
 from bot.errors import UserError
-from bot.outbox import PRIORITY_NUDGE, enqueue
-from bot.runtime import Runtime
 from bot.services.messages import ChannelMessage
 from bot.services.noise import allowed_from
 from bot.services.vendors import (
@@ -45,8 +45,8 @@ from bot.services.vendors import (
     side_of,
     vendor_for_channel,
 )
-from bot.sweep import SweepContext
-from bot.timeparse import format_local, parse_duration, parse_quiet_hours
+from bot.time.calendar import BusinessCalendar, local_day_bounds
+from bot.time.timeparse import format_local, parse_duration, parse_quiet_hours
 from storage.models import (
     INTERNAL,
     VENDOR,

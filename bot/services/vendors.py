@@ -29,16 +29,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from bot import audit, outbox
+from bot import audit
 from bot.actors import Actor
+from bot.app.runtime import Runtime
 from bot.blocks import vendors as views
 from bot.blocks.kit import escape
-from bot.calendar import BusinessCalendar, Region, holiday_region, resolve_region
-from bot.commands import CHANNEL_MENTION, USAGE, user_id_of
+from bot.delivery import outbox
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.runtime import Runtime
-from bot.slack import SlackUser
-from bot.timeparse import resolve_zone
+from bot.slack.client import SlackUser
+from bot.text.commands import CHANNEL_MENTION, USAGE, user_id_of
+from bot.time.calendar import BusinessCalendar, Region, holiday_region, resolve_region
+from bot.time.timeparse import resolve_zone
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import PRIORITY_NUDGE, enqueue
+from bot.delivery.outbox import PRIORITY_NUDGE, enqueue
 from storage.models import AuditEntry, OutboxMessage, Vendor
 from tests.checkins.helpers import checkin_posts
 from tests.harness import INTERNAL_TEAM, SHARED_CHANNEL, Harness

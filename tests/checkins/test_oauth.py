@@ -13,16 +13,16 @@ import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import select
 
+from bot.app.runtime import build_runtime
+from bot.app.web import build_web_app
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.workspace import DEFAULT_APP_ID
-from bot.runtime import build_runtime
-from bot.web import build_web_app
 from storage.models import CheckIn
 from tests.checkins.helpers import last_checkin_message, thread_replies
 from tests.harness import BOT_TOKEN, INTERNAL_TEAM, OWNER, PRIYA, VENDOR_TEAM, Harness
 
-# Multi-workspace support (bot.installations, handlers.oauth) is its own capability.
-stores_for = pytest.importorskip("bot.installations").stores_for
+# Multi-workspace support (bot.slack.installations, handlers.oauth) is its own capability.
+stores_for = pytest.importorskip("bot.slack.installations").stores_for
 
 
 @pytest.fixture

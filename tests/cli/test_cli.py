@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.outbox import enqueue
 from bot.fakeslack import FakeSlack, SlackRequestSender
-from bot.outbox import enqueue
 from storage.db import Database
 from tests.harness import INTERNAL_TEAM, OWNER, SHARED_CHANNEL
 

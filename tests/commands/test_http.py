@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.commands import USAGE, Status
+from bot.text.commands import USAGE, Status
 from handlers.routing import ROUTES
 from storage.models import AccessItem, AuditEntry, Deadline, OutboxMessage
 from tests.harness import SHARED_CHANNEL, Harness

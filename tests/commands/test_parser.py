@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.errors import UserError
+from bot.text.commands import (
     USAGE,
     AccessAdd,
     AccessList,
@@ -46,7 +47,6 @@ from bot.commands import (
     parse,
     usage_of,
 )
-from bot.errors import UserError
 
 GOOD = [
     ("", Help()),

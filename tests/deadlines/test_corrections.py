@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks import kit
-from bot.commands import USAGE
-from bot.text import slack_escape
+from bot.text.commands import USAGE
+from bot.text.escaping import slack_escape
 from storage.models import AuditEntry, ChangeRequest, Vendor
 from tests.deadlines.helpers import (
     add,

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import DeadlineAdd, DeadlineMove, parse
 from bot.errors import UserError
-from bot.timeparse import parse_when
+from bot.text.commands import DeadlineAdd, DeadlineMove, parse
+from bot.time.timeparse import parse_when
 
 WORDS = st.sampled_from(
     [

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.delivery.unit_of_work import DATABASE_BUSY
 from bot.fakeslack.signing import message_event
-from bot.unit_of_work import DATABASE_BUSY
 from handlers import messages as handlers_messages
 from storage.models import ChangeRequest, Deadline, OutboxMessage, ProcessedEvent
 from tests.deadlines.helpers import ADD, add, latest_with, reply

@@ -21,12 +21,12 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.courier import Courier
-from bot.outbox import SENT, Outbox
-from bot.runtime import build_runtime
-from bot.web import build_web_app
+from bot.app.config import Settings
+from bot.app.runtime import build_runtime
+from bot.app.web import build_web_app
+from bot.delivery.courier import Courier
+from bot.delivery.outbox import SENT, Outbox
+from bot.time.clock import ManualClock
 from storage.models import ChangeRequest
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.fakeslack.signing import block_actions, event_callback, slash_command, view_submission
-from bot.payloads import MalformedBody, parse_slack_body
+from bot.slack.payloads import MalformedBody, parse_slack_body
 from tests.edge.conftest import LogCapture, call, signed_headers
 from tests.harness import INTERNAL_TEAM, OWNER, PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.app.web import build_web_app
 from bot.fakeslack.signing import block_actions, slash_command
-from bot.logs import MAX_CHARS, redact
-from bot.web import build_web_app
+from bot.ops.logs import MAX_CHARS, redact
 from tests.edge.conftest import LogCapture, call, signed_headers
 from tests.harness import INTERNAL_TEAM, OWNER, SHARED_CHANNEL, Harness
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from bot.app.web import MAX_BODY_BYTES
 from bot.fakeslack.signing import block_actions, slash_command
-from bot.web import MAX_BODY_BYTES
 from tests.edge.conftest import SLACK_PATH, LogCapture, call, signed_headers
 from tests.harness import INTERNAL_TEAM, OWNER, SHARED_CHANNEL, Harness
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings, load_settings
-from bot.transcripts import DOWNLOAD_OPENER
+from bot.app.config import Settings, load_settings
+from bot.text.transcripts import DOWNLOAD_OPENER
 from tests.harness import OWNER, PRIYA, RAVI, SHARED_CHANNEL, Harness
 from tests.recaps.helpers import VTT, all_text, recaps, share_file, stored_message
 

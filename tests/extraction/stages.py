@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.extraction import Person
-from bot.extraction.context import Context
-from bot.extraction.names import people_index
+from bot.text.extraction import Person
+from bot.text.extraction.context import Context
+from bot.text.extraction.names import people_index
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Wednesday 6 March 2024, 15:00 in Berlin.

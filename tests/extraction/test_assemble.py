@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.extraction import ActionItem, Decision, OpenQuestion
-from bot.extraction.assemble import assemble
-from bot.extraction.context import Found
+from bot.text.extraction import ActionItem, Decision, OpenQuestion
+from bot.text.extraction.assemble import assemble
+from bot.text.extraction.context import Found
 
 
 def action(what: str, owner: str | None, order: int, *, strong: bool = True) -> Found:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.extraction.classify import classify
-from bot.extraction.context import SectionKind, Unit
+from bot.text.extraction.classify import classify
+from bot.text.extraction.context import SectionKind, Unit
 from tests.extraction.stages import make_ctx
 
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.extraction import ActionItem, Extraction
+from bot.text.extraction import ActionItem, Extraction
 from tests.extraction.real_scores import item_matches, run_document
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.extraction.date_phrases import date_atoms, prep_before
-from bot.extraction.dates import find_due
+from bot.text.extraction.date_phrases import date_atoms, prep_before
+from bot.text.extraction.dates import find_due
 from tests.extraction.stages import BERLIN, make_ctx
 
 

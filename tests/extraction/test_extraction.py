@@ -1,4 +1,4 @@
-"""Unit tests for bot.extraction, one per shape people paste."""
+"""Unit tests for bot.text.extraction, one per shape people paste."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.extraction import (
+from bot.text.extraction import (
     ActionItem,
     Decision,
     Extraction,

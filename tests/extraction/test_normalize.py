@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extraction.normalize import prepare_lines, strip_decor, strip_timestamps, unslack
+from bot.text.extraction.normalize import prepare_lines, strip_decor, strip_timestamps, unslack
 
 
 def test_prepare_lines_any_line_break_and_odd_spaces() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extraction import Person
-from bot.extraction.context import Unit
-from bot.extraction.names import people_index
-from bot.extraction.people import Owner, owner_kind, resolve_owner
+from bot.text.extraction import Person
+from bot.text.extraction.context import Unit
+from bot.text.extraction.names import people_index
+from bot.text.extraction.people import Owner, owner_kind, resolve_owner
 from tests.extraction.stages import PEOPLE, make_ctx
 
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.extraction import Extraction, Person, extract
-from bot.transcripts import transcript_to_text
+from bot.text.extraction import Extraction, Person, extract
+from bot.text.transcripts import transcript_to_text
 
 PEOPLE = (
     Person("U01PRIYA", ("Priya Sharma", "priya"), "internal"),

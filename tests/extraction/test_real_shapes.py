@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.extraction import ActionItem, Extraction, Person, extract
+from bot.text.extraction import ActionItem, Extraction, Person, extract
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Wednesday 6 March 2024, 15:00 in Berlin.

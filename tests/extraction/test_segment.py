@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.extraction.headings import heading_kind
-from bot.extraction.normalize import prepare_lines
-from bot.extraction.segment import find_author, segment_lines
+from bot.text.extraction.headings import heading_kind
+from bot.text.extraction.normalize import prepare_lines
+from bot.text.extraction.segment import find_author, segment_lines
 from tests.extraction.stages import make_ctx
 
 

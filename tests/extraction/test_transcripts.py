@@ -1,11 +1,11 @@
-"""Tests for bot.transcripts: VTT/SRT/TXT to text, encodings, limits, summaries."""
+"""Tests for bot.text.transcripts: VTT/SRT/TXT to text, encodings, limits, summaries."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.errors import UserError
-from bot.transcripts import (
+from bot.text.transcripts import (
     MAX_SUMMARY_CHARS,
     MAX_TRANSCRIPT_BYTES,
     transcript_to_text,
@@ -206,7 +206,7 @@ def test_transcript_feeds_extraction() -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from bot.extraction import Person, extract
+    from bot.text.extraction import Person, extract
 
     tz = ZoneInfo("Europe/Berlin")
     text = transcript_to_text("call.vtt", TEAMS_VTT.encode())

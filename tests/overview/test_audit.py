@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from bot.cli import main
+from bot.app.cli import main
 from storage.models import AuditEntry
 from tests.harness import OWNER, Harness
 from tests.overview.data import add_deadline, add_recap, home_event

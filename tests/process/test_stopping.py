@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.delivery.outbox import enqueue
 from bot.fakeslack import FakeSlack
-from bot.outbox import enqueue
 from storage.db import Database
 from tests.harness import INTERNAL_TEAM
 from tests.process.socket_mode_server import APP_TOKEN, FakeSocketMode

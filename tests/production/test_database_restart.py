@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.delivery.unit_of_work import DatabaseUnavailable
 from bot.fakeslack import FakeSlack, SlackRequestSender
 from bot.fakeslack.signing import message_event
-from bot.unit_of_work import DatabaseUnavailable
 from storage.db import upgrade
 from storage.models import Deadline, OutboxMessage
 from tests.harness import INTERNAL_TEAM, OWNER, PRIYA, SHARED_CHANNEL, VENDOR_TEAM, Harness

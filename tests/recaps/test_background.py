@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.fakeslack import FakeSlack
-from bot.transcripts import DOWNLOAD_OPENER
+from bot.text.transcripts import DOWNLOAD_OPENER
 from storage.db import transaction_open
 from tests.harness import OWNER, PRIYA, RAVI, SHARED_CHANNEL, Harness
 from tests.recaps.helpers import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.transcripts import MAX_SUMMARY_CHARS, MAX_TRANSCRIPT_BYTES
+from bot.text.transcripts import MAX_SUMMARY_CHARS, MAX_TRANSCRIPT_BYTES
 from storage.models import AuditEntry, Deadline, Recap, RecapRevision
 from tests.harness import INTERNAL_TEAM, OTHER_CHANNEL, OWNER, PRIYA, SHARED_CHANNEL, Harness
 from tests.recaps.helpers import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extraction import ActionItem
 from bot.services.recaps import deadline_title
+from bot.text.extraction import ActionItem
 
 
 def item(what: str, due_text: str | None) -> ActionItem:

@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from bot.app.runtime import build_runtime
+from bot.app.web import build_web_app
 from bot.blocks import kit
 from bot.fakeslack import FakeSlack
 from bot.fakeslack.workspace import DEFAULT_APP_ID
-from bot.installations import stores_for
-from bot.runtime import build_runtime
-from bot.web import build_web_app
+from bot.slack.installations import stores_for
 from tests.harness import BOT_TOKEN, INTERNAL_TEAM, OWNER, PRIYA, VENDOR_TEAM, Harness
 from tests.recaps.helpers import opened_views, recaps, submit_recap, the_recap_message
 

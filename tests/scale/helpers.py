@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.delivery.outbox import METADATA_EVENT_TYPE, enqueue
 from bot.fakeslack import FakeSlack
-from bot.outbox import METADATA_EVENT_TYPE, enqueue
 from storage.db import Database
 from storage.models import OutboxMessage
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, select
 
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.app.config import Settings
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.web import WebApp, build_web_app
+from bot.delivery.outbox import PENDING, Outbox, enqueue
 from bot.fakeslack import FakeSlack, SlackRequestSender
-from bot.installations import stores_for
-from bot.outbox import PENDING, Outbox, enqueue
-from bot.runtime import Runtime, build_runtime
-from bot.web import WebApp, build_web_app
+from bot.slack.installations import stores_for
+from bot.time.clock import ManualClock
 from storage.db import Database
 from storage.models import OutboxMessage, Vendor
 from tests.scale.helpers import posted_keys

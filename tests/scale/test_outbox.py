@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.outbox import (
+from bot.delivery.outbox import (
     CLAIMED,
     METADATA_EVENT_TYPE,
     PENDING,

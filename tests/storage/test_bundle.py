@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.outbox import MAX_BLOCKS, Rendered, bundle_message
+from bot.delivery.outbox import MAX_BLOCKS, Rendered, bundle_message
 from storage.models import OutboxMessage
 
 

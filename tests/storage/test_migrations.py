@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
 
-from bot.config import Settings
-from bot.installations import stores_for
+from bot.app.config import Settings
+from bot.slack.installations import stores_for
 from storage.db import Database, alembic_config
 from storage.models import Base
 

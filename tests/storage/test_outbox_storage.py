@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.outbox import CLAIMED, PENDING, SENDING, DeliveryReport, Outbox, enqueue
+from bot.delivery.outbox import CLAIMED, PENDING, SENDING, DeliveryReport, Outbox, enqueue
 from storage.db import Database
 from storage.models import OutboxMessage
 

@@ -1,4 +1,5 @@
-"""bot.text: Slack's text decoded once on the way in, people's text escaped once on the way out.
+"""bot.text.escaping: Slack's text decoded once on the way in, people's text escaped once on
+the way out.
 
 A table of hostile inputs (what the output must and must not contain) and properties over
 arbitrary text."""
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text import (
+from bot.text.escaping import (
     clean,
     from_slack,
     mention_ids,

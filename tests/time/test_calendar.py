@@ -1,4 +1,4 @@
-"""bot.calendar: business time, holidays, cadences, local days and quiet hours."""
+"""bot.time.calendar: business time, holidays, cadences, local days and quiet hours."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.calendar import (
+from bot.errors import UserError
+from bot.time.calendar import (
     DEFAULT_SUBDIVISIONS,
     BusinessCalendar,
     Cadence,
@@ -25,7 +26,6 @@ from bot.calendar import (
     quiet_hours_end,
     resolve_region,
 )
-from bot.errors import UserError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NY = ZoneInfo("America/New_York")

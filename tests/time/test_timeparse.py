@@ -1,4 +1,4 @@
-"""bot.timeparse: deadlines, durations, clock times, quiet hours, zones and countries."""
+"""bot.time.timeparse: deadlines, durations, clock times, quiet hours, zones and countries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.timeparse import (
+from bot.time.timeparse import (
     When,
     format_both,
     format_local,

@@ -1,0 +1,1 @@
+"""Running in production: logging and metrics."""

@@ -1,0 +1,1 @@
+"""The Slack platform: the Web API client and directory, installations (OAuth), payload shapes."""

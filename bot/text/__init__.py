@@ -1,0 +1,1 @@
+"""Text: Slack's escaping, the `/outsource` grammar, transcripts and call-note extraction."""

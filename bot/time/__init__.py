@@ -1,0 +1,1 @@
+"""Time: the injectable clock, business calendars and holidays, reading `<when>`."""
