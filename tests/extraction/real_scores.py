@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.extraction import ActionItem, Extraction, Person, extract
+from bot.text.extraction import ActionItem, Extraction, Person, extract
 
 REAL = Path(__file__).parent / "real"
 HALVES = ("dev", "heldout")
