@@ -57,7 +57,7 @@ from bot.actors import Actor
 from bot.errors import NotFound
 from bot.runtime import Runtime
 from bot.services.audit_report import audit_entries, detail_text
-from bot.services.vendors import require_side, require_vendor
+from bot.services.vendors import require_side, require_vendor_record
 from bot.timeparse import format_local
 from storage.models import (
     INTERNAL,
@@ -1011,8 +1011,9 @@ def request_export(
     fmt: str,
     now: datetime,
 ) -> ExportOutcome:
-    """`/outsource export [md|csv]` in a vendor channel (internal side only)."""
-    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    """`/outsource export [md|csv]` in a vendor channel (internal side only). An archived
+    vendor's record stays reachable, as `vendor remove` promises."""
+    vendor = require_vendor_record(session, team_id=actor.team_id, channel_id=channel_id)
     require_side(runtime, vendor, actor, INTERNAL, "export the written record")
     return start_export(
         session,
