@@ -21,6 +21,7 @@ from bot.errors import UserError
 from bot.services import access, export, offboarding, overview
 from bot.text import escaping as text
 from bot.text.commands import AccessAdd, AccessList, AccessRemove, Export, Offboard, Status
+from bot.text.escaping import mrkdwn
 from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
@@ -111,15 +112,16 @@ def offboard(cmd: Offboard, req: CommandRequest) -> Reply:
         channel_id=req.channel_id,
         now=req.runtime.clock.now(),
     )
+    name = mrkdwn(result.vendor.name)
     if result.resumed:
         added = f" ({result.added} new items added)" if result.added else ""
         text = (
-            f"Offboarding of {result.vendor.name} is already under way: {result.done} of "
+            f"Offboarding of {name} is already under way: {result.done} of "
             f"{result.total} done{added}. I've put the checklist at the bottom of our DM."
         )
     else:
         text = (
-            f"Offboarding checklist for {result.vendor.name} ({result.total} items) is in your DM "
+            f"Offboarding checklist for {name} ({result.total} items) is in your DM "
             "with me. Only you can see it."
         )
     return Reply(text=text)

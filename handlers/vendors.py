@@ -1,22 +1,33 @@
-"""Vendors and contacts: `/outsource vendor …`, `contact set`, `contacts`; the register and
-pick-a-contact modals; channel membership, sharing and user events."""
+"""Vendors and contacts: `/outsource vendor add|list|remove|restore`, `contact set`, `contacts`;
+the register and pick-a-contact modals; channel membership, sharing and user events.
+
+No Slack call is made here: modals open after the commit (`open_modal`), confirmations are
+outbox rows delivered after it."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.actors import Actor
 from bot.blocks import kit
 from bot.blocks import vendors as views
 from bot.blocks.ids import Action, Callback
+from bot.delivery import outbox
 from bot.errors import UserError
 from bot.services import vendors
-from bot.text.commands import ContactSet, ContactsShow, VendorAdd, VendorList, VendorRemove
+from bot.text.commands import (
+    ContactSet,
+    ContactsShow,
+    VendorAdd,
+    VendorList,
+    VendorRemove,
+    VendorRestore,
+)
 from handlers.middleware import installing_team
 from handlers.routing import CommandRequest, Reply, open_modal, subcommand
 
@@ -65,6 +76,14 @@ def vendor_remove(cmd: VendorRemove, req: CommandRequest) -> Reply:
         req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
     )
     return Reply(*views.vendor_removed(vendor))
+
+
+@subcommand(VendorRestore)
+def vendor_restore(cmd: VendorRestore, req: CommandRequest) -> Reply:
+    change = vendors.restore_vendor(
+        req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
+    )
+    return Reply(*views.vendor_added(change))
 
 
 @subcommand(ContactSet)
@@ -122,7 +141,16 @@ def submit_register_modal(
         _refuse_form(ack, context, exc)
         return
     ack()
-    _tell(client, channel_id, actor.user_id, views.registered(change, contacts))
+    # The channel's note comes from the service; the details go to the person who registered.
+    outbox.ephemeral(
+        context["session"],
+        team_id=actor.team_id,
+        channel_id=channel_id,
+        user_id=actor.user_id,
+        now=context["runtime"].clock.now(),
+        text=views.registered(change, contacts),
+        kind="vendor_registered",
+    )
 
 
 def open_pick_modal(
@@ -161,7 +189,30 @@ def submit_pick_modal(
         ack(response_action="errors", errors=views.pick_contact_errors(exc.render()))
         return
     ack()
-    _tell(client, actor.user_id, None, views.picked(change))
+    key = (
+        f"vendor:{change.vendor.id}:contact-set:{change.audit_id}"
+        if change.audit_id is not None
+        else f"vendor:{change.vendor.id}:contact-unchanged:{uuid.uuid4().hex[:16]}"
+    )
+    outbox.reply(
+        context["session"],
+        team_id=actor.team_id,
+        channel_id=actor.user_id,  # a DM: the modal was opened from one
+        key=key,
+        now=context["runtime"].clock.now(),
+        kind="vendor_contact_set",
+        render={
+            "kind": "vendor.contact_set",
+            "vendor": change.vendor.id,
+            "side": change.side,
+            "role": change.role,
+            "user": change.user_id,
+            "unchanged": change.unchanged,
+            "replaced": change.replaced,
+            "moved_from": change.moved_from,
+        },
+        vendor_id=change.vendor.id,
+    )
 
 
 def _refuse_form(ack: Ack, context: BoltContext, exc: UserError) -> None:
@@ -169,18 +220,6 @@ def _refuse_form(ack: Ack, context: BoltContext, exc: UserError) -> None:
     context["failed"] = True
     field_name = exc.field if isinstance(exc, vendors.FieldError) else None
     ack(response_action="errors", errors=views.field_errors(field_name, exc.render()))
-
-
-def _tell(client: WebClient, channel: str, user: str | None, text: str) -> None:
-    """The confirmation after a modal (ephemeral in the channel, or a DM). Saved already, so a
-    failure here is logged, not shown as an error."""
-    try:
-        if user:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            client.chat_postMessage(channel=channel, text=text)
-    except SlackApiError as exc:
-        log.warning("could not confirm a vendor form: %s", exc.response.get("error"))
 
 
 # ------------------------------------------------------------------------------ events

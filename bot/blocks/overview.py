@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import kit
 from bot.blocks.ids import Action, Callback
 from bot.text import escaping as slack_text
+from bot.text.escaping import mrkdwn
 from bot.time.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
@@ -498,18 +499,20 @@ def checklist_message(
     export_note: str | None = None,
 ) -> tuple[str, list[Block]]:
     tz = _tz(vendor)
+    # The name as typed, escaped once (Slack reads `plain_text` objects escaped too).
+    name = mrkdwn(vendor.name)
     done = [i for i in items if i.done_at is not None]
     total = len(items)
     if checklist.completed_at is not None:
-        title = f"Offboarding {vendor.name} — complete"
-        text = f"{title}: all {total} items done. {vendor.name} is archived" + (
+        title = f"Offboarding {name} — complete"
+        text = f"{title}: all {total} items done. {name} is archived" + (
             f"; {export_note}" if export_note else "."
         )
         blocks: list[Block] = [
             kit.header(title[:150]),
             kit.section(
                 f"All {total} items done on {format_local(checklist.completed_at, tz)}. "
-                f"*{vendor.name}* is archived and the engagement is closed in the audit log."
+                f"*{name}* is archived and the engagement is closed in the audit log."
                 + (f"\n{export_note}" if export_note else "")
             ),
         ]
@@ -517,12 +520,12 @@ def checklist_message(
         if lines:
             blocks.append(kit.section(_capped(lines, 30)))
         return text, blocks
-    title = f"Offboarding {vendor.name} — {len(done)} of {total} done"
+    title = f"Offboarding {name} — {len(done)} of {total} done"
     blocks = [
         kit.header(title[:150]),
         kit.context(
             "Press *Done* when an item is handled. When every item is done, "
-            f"{vendor.name} is archived and the final written record is sent to you. "
+            f"{name} is archived and the final written record is sent to you. "
             "Internal only."
         ),
     ]
@@ -572,7 +575,7 @@ def checklist_message(
 
 def checklist_moved(vendor: Vendor, user_id: str) -> tuple[str, list[Block]]:
     text = (
-        f"This offboarding checklist for {vendor.name} continues in a newer message "
+        f"This offboarding checklist for {mrkdwn(vendor.name)} continues in a newer message "
         f"(<@{user_id}> ran `offboard` again)."
     )
     return text, [kit.section(text)]

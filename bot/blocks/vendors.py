@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import kit
 from bot.blocks.ids import Action, BlockId, Callback
+from bot.text.escaping import mrkdwn
 from bot.time.calendar import describe_region
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
@@ -45,7 +46,7 @@ FIELD_BLOCKS: dict[str, str] = {
 
 
 def _name(vendor: Vendor) -> str:
-    return f"*{kit.escape(vendor.name)}*"
+    return f"*{mrkdwn(vendor.name)}*"
 
 
 def _side_label(vendor: Vendor, side: str) -> str:
@@ -73,12 +74,18 @@ def vendor_added(change: VendorChange) -> Message:
             f"✅ {_name(v)} is active again in this channel, with its history and contacts "
             "(see `/outsource contacts`)."
         ]
+    elif change.outcome == "restored":
+        lines = [
+            f"✅ {_name(v)} is restored in this channel: its contacts, deadlines (reminders "
+            "resume) and history are back (see `/outsource contacts`, `/outsource deadline "
+            "list`). The channel was told."
+        ]
     else:
         lines = [f"✅ {_name(v)} is registered: this is now its vendor channel."]
     tz = f"Timezone: {v.tz}"
     if change.tz_defaulted:
         tz += (
-            f" (a default — set theirs with `/outsource vendor add {kit.escape(v.name)} "
+            f" (a default — set theirs with `/outsource vendor add {mrkdwn(v.name)} "
             "tz &lt;IANA zone&gt;`)"
         )
     lines.append(f"• {tz} · country: {v.country or 'not set'}")
@@ -95,7 +102,7 @@ def vendor_added(change: VendorChange) -> Message:
 def _holidays_line(change: VendorChange) -> str:
     """Whose public holidays count as the vendor's days off, and how to choose others."""
     v = change.vendor
-    how = f"`/outsource vendor add {kit.escape(v.name)} country "
+    how = f"`/outsource vendor add {mrkdwn(v.name)} country "
     if change.region is None:
         return f"No country set, so no public holidays: set one with {how}&lt;ISO code&gt;`."
     text, example = describe_region(change.region)
@@ -107,9 +114,7 @@ def _holidays_line(change: VendorChange) -> str:
 
 def _connect_line(vendor: Vendor, names: dict[str, str]) -> str:
     if vendor.is_ext_shared and vendor.external_team_ids:
-        teams = ", ".join(
-            f"*{kit.escape(names.get(t, t))}* (`{t}`)" for t in vendor.external_team_ids
-        )
+        teams = ", ".join(f"*{mrkdwn(names.get(t, t))}* (`{t}`)" for t in vendor.external_team_ids)
         return (
             f"🔗 Slack Connect channel shared with {teams}: vendor contacts must be people "
             "of that workspace."
@@ -126,21 +131,53 @@ def vendor_removed(vendor: Vendor) -> Message:
         [
             f"🗄️ {_name(vendor)} is archived. Its deadlines, recaps, contacts and audit trail stay "
             "for the record and `/outsource export`; nothing more is posted for it here.",
-            f"To bring it back: `/outsource vendor add {kit.escape(vendor.name)}`.",
+            "To bring it back: `/outsource vendor restore` (or "
+            f"`/outsource vendor add {mrkdwn(vendor.name)}`).",
         ]
     )
+
+
+def vendor_note(vendor: Vendor, *, action: str, actor: str, detail: dict[str, Any]) -> Message:
+    """The note in the vendor channel, for both sides, when the vendor itself changes."""
+    by = f"<@{actor}>" if actor and actor[0] in "UW" else "someone"
+    if action == "vendor.add":
+        lines = [
+            f"📋 {by} registered {_name(vendor)}: this is now its vendor channel. Deadlines, "
+            "call recaps and check-ins with them are kept here; times are read in "
+            f"{mrkdwn(vendor.tz)}."
+        ]
+    elif action in ("vendor.reactivate", "vendor.restore"):
+        lines = [
+            f"📋 {by} brought {_name(vendor)} back: this is its vendor channel again, with its "
+            "deadlines and history. Reminders continue from now on."
+        ]
+    elif action == "vendor.update":
+        names = {"tz": "timezone", "country": "country"}
+        parts = [
+            f"{names.get(k, k)} {mrkdwn(str(v.get('from') or 'not set'))} → "
+            f"{mrkdwn(str(v.get('to') or 'not set'))}"
+            for k, v in detail.items()
+            if isinstance(v, dict)
+        ]
+        lines = [f"📋 {by} changed {_name(vendor)}'s settings: " + ", ".join(parts) + "."]
+    else:  # vendor.archive
+        lines = [
+            f"🗄️ {by} archived {_name(vendor)}: no more reminders or check-ins here. Its "
+            "record is kept."
+        ]
+    return _message(lines)
 
 
 def vendor_listing(listing: VendorListing) -> Message:
     if not listing.active and not listing.archived:
         return _message(
-            [f"No vendors yet. In the channel you share with a vendor: `{kit.escape(ADD_USAGE)}`."]
+            [f"No vendors yet. In the channel you share with a vendor: `{mrkdwn(ADD_USAGE)}`."]
         )
     lines = [f"*Vendors ({len(listing.active)})*"]
     for v in listing.active:
         connect = (
             "🔗 Slack Connect with "
-            + ", ".join(kit.escape(listing.team_names.get(t, t)) for t in v.external_team_ids)
+            + ", ".join(mrkdwn(listing.team_names.get(t, t)) for t in v.external_team_ids)
             if v.is_ext_shared and v.external_team_ids
             else "🔗 Slack Connect"
             if v.is_ext_shared
@@ -153,7 +190,7 @@ def vendor_listing(listing: VendorListing) -> Message:
         lines.append(
             "Archived: "
             + ", ".join(
-                f"{kit.escape(v.name)} (<#{v.channel_id}>"
+                f"{mrkdwn(v.name)} (<#{v.channel_id}>"
                 + (f", {v.archived_at:%Y-%m-%d})" if v.archived_at else ")")
                 for v in listing.archived
             )
@@ -200,10 +237,10 @@ def contacts_overview(overview: ContactsOverview) -> Message:
     v = overview.vendor
     vendor_now = overview.now.astimezone(ZoneInfo(v.tz or "UTC"))
     lines = [
-        f"*Contacts of {kit.escape(v.name)}* — <#{v.channel_id}> · vendor time now "
+        f"*Contacts of {mrkdwn(v.name)}* — <#{v.channel_id}> · vendor time now "
         f"{_clock(vendor_now)} ({v.tz})"
     ]
-    for side, title in ((INTERNAL, "Internal side"), (VENDOR, f"{kit.escape(v.name)}'s side")):
+    for side, title in ((INTERNAL, "Internal side"), (VENDOR, f"{mrkdwn(v.name)}'s side")):
         lines.append(f"\n*{title}*")
         side_lines = [c for c in overview.lines if c.side == side]
         for c in side_lines:
@@ -223,7 +260,7 @@ def _clock(local: datetime) -> str:
 
 
 def _contact_text(c: ContactLine) -> str:
-    parts = [f"• {c.role.capitalize()}: *{kit.escape(c.name)}* (<@{c.user_id}>)"]
+    parts = [f"• {c.role.capitalize()}: *{mrkdwn(c.name)}* (<@{c.user_id}>)"]
     if c.local_now is not None:
         zone = f"{c.tz}, assumed" if c.tz_assumed else c.tz
         parts.append(f"local time {_clock(c.local_now)} ({zone})")

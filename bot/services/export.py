@@ -66,10 +66,18 @@ from bot.delivery import outbox
 from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import NotFound
 from bot.services.export_record import Record, write_csv, write_markdown
-from bot.services.vendors import require_side, require_vendor
+from bot.services.vendors import require_side, require_vendor_record
 from bot.text import escaping as slack_text
 from bot.time.timeparse import format_local
-from storage.models import INTERNAL, AuditEntry, ChangeRequest, CheckIn, Deadline, Recap, Vendor
+from storage.models import (
+    INTERNAL,
+    AuditEntry,
+    ChangeRequest,
+    CheckIn,
+    Deadline,
+    Recap,
+    Vendor,
+)
 from storage.models.records import ExportRequest
 from storage.repositories import claim_event
 
@@ -296,8 +304,9 @@ def request_export(
     now: datetime,
     request_key: str | None = None,
 ) -> ExportOutcome:
-    """`/outsource export [md|csv]` in a vendor channel (internal side only)."""
-    vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    """`/outsource export [md|csv]` in a vendor channel (internal side only). An archived
+    vendor's record stays reachable, as `vendor remove` promises."""
+    vendor = require_vendor_record(session, team_id=actor.team_id, channel_id=channel_id)
     require_side(runtime, vendor, actor, INTERNAL, "export the written record")
     return start_export(
         session,

@@ -13,6 +13,12 @@ Running `offboard` again resumes the open checklist: done items stay done, anyth
 (another access row, a new member) is added, and the checklist is posted again at the bottom of
 the requester's DM (the older message says where it went). A vendor with nothing to revoke gets
 one explicit "confirm the engagement is over" item, so nothing is archived by accident.
+
+Nothing here calls Slack. Each copy of the checklist is an outbox row (dedupe key
+`offboarding:<checklist>:copy:<n>`) and each tick an update of the newest copy, rendered when
+delivered (bot/posts/vendors.py), so the message shows the progress after the latest click.
+The channel's members are read through the directory; a read it has not cached propagates as
+`LookupDeferred` (the unit of work makes it and runs again), never as "Slack unreachable".
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.actors import Actor
 from bot.app.runtime import Runtime
+from bot.delivery import outbox
 from bot.errors import NotFound, UserError
 from bot.services.export import ExportOutcome, start_export
-from bot.services.vendors import require_side, require_vendor, vendor_zone
+from bot.services.vendors import prefetch, require_side, require_vendor, vendor_zone
+from bot.slack.client import LookupDeferred
+from bot.text.escaping import mrkdwn
 from bot.time.timeparse import format_local
-from storage.models import INTERNAL, AccessItem, Deadline, Recap, Vendor
+from storage.models import INTERNAL, AccessItem, Deadline, OutboxMessage, Recap, Vendor
 from storage.models.records import OffboardingChecklist, OffboardingItem
 
 log = logging.getLogger(__name__)
@@ -78,9 +87,10 @@ def _wanted(session: Session, runtime: Runtime, vendor: Vendor) -> list[tuple[st
         .order_by(AccessItem.id)
     ):
         who = f" for <@{a.user_id}>" if a.user_id else ""
-        wanted.append(("access", str(a.id), _label(f"Revoke *{a.system}*{who}")))
+        wanted.append(("access", str(a.id), _label(f"Revoke *{mrkdwn(a.system)}*{who}")))
     try:
         members = runtime.directory.channel_members(vendor.team_id, vendor.channel_id)
+        prefetch(*(lambda uid=uid: runtime.directory.user(vendor.team_id, uid) for uid in members))
         for uid in members:
             user = runtime.directory.user(vendor.team_id, uid)
             if user is None or user.is_bot or user.deleted:
@@ -92,11 +102,13 @@ def _wanted(session: Session, runtime: Runtime, vendor: Vendor) -> list[tuple[st
                         "member",
                         uid,
                         _label(
-                            f"Remove <@{uid}> ({user.label}) from <#{vendor.channel_id}> "
+                            f"Remove <@{uid}> ({mrkdwn(user.label)}) from <#{vendor.channel_id}> "
                             "and any shared access"
                         ),
                     )
                 )
+    except LookupDeferred:
+        raise
     except (SlackApiError, LookupError) as exc:
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
         raise UserError(
@@ -114,7 +126,7 @@ def _wanted(session: Session, runtime: Runtime, vendor: Vendor) -> list[tuple[st
                 "deadline",
                 str(d.id),
                 _label(
-                    f"Close or hand over deadline #{d.number} {d.title} "
+                    f"Close or hand over deadline #{d.number} {mrkdwn(d.title)} "
                     f"(due {format_local(d.due_at, tz)})"
                 ),
             )
@@ -133,8 +145,8 @@ def _wanted(session: Session, runtime: Runtime, vendor: Vendor) -> list[tuple[st
                 "recap",
                 str(r.id),
                 _label(
-                    f"Recap of the call of {format_local(r.call_at, tz)} (“{first}”): get it "
-                    "confirmed, or accept it as unconfirmed"
+                    f"Recap of the call of {format_local(r.call_at, tz)} (“{mrkdwn(first)}”): "
+                    "get it confirmed, or accept it as unconfirmed"
                 ),
             )
         )
@@ -209,42 +221,70 @@ def start_offboarding(
         resumed=resumed,
         added=len(new),
     )
-    _post_checklist(runtime, result, actor.user_id)
+    _post_checklist(session, result, actor.user_id, now)
     return result
 
 
-def _post_checklist(runtime: Runtime, cl: Checklist, user_id: str) -> None:
-    """Post the checklist at the bottom of the user's DM; an older copy says where it went."""
-    from bot.blocks.overview import checklist_message, checklist_moved
-
-    client = runtime.client(cl.vendor.team_id)
-    if client is None:
-        raise UserError("This workspace's installation is gone; reinstall the app.")
-    c = cl.checklist
-    text, blocks = checklist_message(cl.vendor, c, cl.items)
-    try:
-        resp = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        raise UserError(
-            f"I couldn't DM you the checklist (Slack said `{exc.response.get('error')}`). "
-            "Nothing was changed; try again in a moment."
-        ) from exc
-    if c.dm_channel_id and c.message_ts:
-        moved_text, moved_blocks = checklist_moved(cl.vendor, user_id)
-        _update(client, c.dm_channel_id, c.message_ts, moved_text, moved_blocks)
-    c.dm_channel_id = str(resp.get("channel") or user_id)
-    c.message_ts = resp.get("ts")
+COPY_KEY = "offboarding:{checklist}:copy:{n}"
 
 
-def _update(
-    client: object, channel: str, ts: str, text: str, blocks: list[dict[str, object]]
-) -> None:
-    try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)  # type: ignore[attr-defined]
-    except SlackApiError as exc:
-        log.warning(
-            "could not update checklist message %s/%s: %s", channel, ts, exc.response.get("error")
+def _copies(session: Session, checklist_id: int) -> list[tuple[int, str]]:
+    """(copy number, user id it went to) of every copy of the checklist posted so far."""
+    prefix = COPY_KEY.format(checklist=checklist_id, n="")
+    rows = session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.channel_id).where(
+            OutboxMessage.dedupe_key.startswith(prefix)
         )
+    ).all()
+    return sorted((int(key[len(prefix) :]), channel) for key, channel in rows)
+
+
+def latest_copy(session: Session, checklist_id: int) -> int:
+    """The number of the newest copy of the checklist (0: none posted)."""
+    copies = _copies(session, checklist_id)
+    return copies[-1][0] if copies else 0
+
+
+def checklist_state(
+    session: Session, checklist_id: int
+) -> tuple[Vendor, OffboardingChecklist, list[OffboardingItem]] | None:
+    """A checklist as it is now, with its vendor and items in display order."""
+    checklist = session.get(OffboardingChecklist, checklist_id)
+    if checklist is None:
+        return None
+    vendor = session.get(Vendor, checklist.vendor_id)
+    if vendor is None:
+        return None
+    return vendor, checklist, _items(session, checklist.id)
+
+
+def _post_checklist(session: Session, cl: Checklist, user_id: str, now: datetime) -> None:
+    """Post the checklist at the bottom of the user's DM (after the commit); the newest older
+    copy is updated to say where it went."""
+    c = cl.checklist
+    copies = _copies(session, c.id)
+    number = copies[-1][0] + 1 if copies else 1
+    if copies:
+        previous, previous_user = copies[-1]
+        outbox.update_message(
+            session,
+            team_id=cl.vendor.team_id,
+            channel_id=previous_user,
+            of=COPY_KEY.format(checklist=c.id, n=previous),
+            now=now,
+            kind="offboarding_checklist",
+            render={"kind": "offboarding.moved", "checklist": c.id, "user": user_id},
+        )
+    outbox.reply(
+        session,
+        team_id=cl.vendor.team_id,
+        channel_id=user_id,
+        key=COPY_KEY.format(checklist=c.id, n=number),
+        now=now,
+        kind="offboarding_checklist",
+        render={"kind": "offboarding.checklist", "checklist": c.id, "copy": number},
+        vendor_id=cl.vendor.id,
+    )
 
 
 def mark_item_done(
@@ -302,7 +342,7 @@ def mark_item_done(
         if all(i.done_at is not None for i in items):
             _complete(session, runtime=runtime, actor=actor, result=result, items=items, now=now)
     result.items = _items(session, checklist.id)
-    _show_progress(runtime, result, clicked)
+    _show_progress(session, result, clicked, now)
     return result
 
 
@@ -340,22 +380,32 @@ def _complete(
     )
 
 
-def _show_progress(runtime: Runtime, cl: Checklist, clicked: tuple[str, str] | None) -> None:
-    from bot.blocks.overview import checklist_message
-
-    client = runtime.client(cl.vendor.team_id)
-    if client is None:
-        return
-    note = None
-    if cl.export is not None:
-        note = cl.export.message.replace("*", "")
-    text, blocks = checklist_message(cl.vendor, cl.checklist, cl.items, export_note=note)
-    targets = []
+def _show_progress(
+    session: Session, cl: Checklist, clicked: tuple[str, str] | None, now: datetime
+) -> None:
+    """The newest copy of the checklist shows the progress (after the commit); so does the
+    message clicked, if it was another copy whose "moved" update has not landed."""
     c = cl.checklist
-    if c.dm_channel_id and c.message_ts:
-        targets.append((c.dm_channel_id, c.message_ts))
+    copies = _copies(session, c.id)
+    if copies:
+        number, user_id = copies[-1]
+        outbox.update_message(
+            session,
+            team_id=cl.vendor.team_id,
+            channel_id=user_id,
+            of=COPY_KEY.format(checklist=c.id, n=number),
+            now=now,
+            kind="offboarding_checklist",
+            render={"kind": "offboarding.checklist", "checklist": c.id},
+        )
     # Only ever a DM with the bot: a checklist never goes where the vendor could read it.
-    if clicked and clicked not in targets and clicked[0].startswith("D"):
-        targets.append(clicked)
-    for channel, ts in targets:
-        _update(client, channel, ts, text, blocks)
+    if clicked and clicked[0].startswith("D") and clicked[1] != c.message_ts:
+        outbox.update_message(
+            session,
+            team_id=cl.vendor.team_id,
+            channel_id=clicked[0],
+            ts=clicked[1],
+            now=now,
+            kind="offboarding_checklist",
+            render={"kind": "offboarding.moved", "checklist": c.id, "user": c.requested_by},
+        )

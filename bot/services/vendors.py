@@ -12,8 +12,12 @@ a Connect channel the vendor side may only be a user of one of those teams; in a
 channel it may be anyone of our workspace (guests, usually). The internal side is always a
 member of the installing workspace.
 
-Every state change writes one audit row; notices the bot sends on its own (a contact left, the
-intro when the bot joins a channel) go through the outbox with one dedupe key per Slack event.
+Every state change writes one audit row. Nothing here calls Slack: reads go through the
+runtime's directory (a read it has not cached raises `LookupDeferred` inside the transaction;
+it must propagate, so the unit of work makes the read and runs again), and what the bot says is
+an outbox row naming what to render (bot/posts/vendors.py): a note in the vendor channel when a
+vendor is registered, changed, archived or restored (one per audit row), the intro when the bot
+joins a channel and the DM when a contact leaves (one per Slack event).
 """
 
 from __future__ import annotations
@@ -26,21 +30,20 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from bot import audit
 from bot.actors import Actor
 from bot.app.runtime import Runtime
-from bot.blocks import vendors as views
-from bot.blocks.kit import escape
 from bot.delivery import outbox
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.slack.client import SlackUser
+from bot.slack.client import LookupDeferred, SlackUser
 from bot.text.commands import CHANNEL_MENTION, USAGE, user_id_of
+from bot.text.escaping import clean, mrkdwn
 from bot.time.calendar import BusinessCalendar, Region, holiday_region, resolve_region
 from bot.time.timeparse import resolve_zone
-from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
+from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, AuditEntry, Contact, Deadline, Vendor
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -172,6 +175,37 @@ def vendor_in_channel(session: Session, *, team_id: str, channel_id: str) -> Ven
     )
 
 
+def require_vendor_record(session: Session, *, team_id: str, channel_id: str) -> Vendor:
+    """The channel's vendor, active or archived: its record stays reachable (`export`) after
+    `vendor remove`. A UserError says how to register one where there never was a vendor."""
+    vendor = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
+    if vendor is None:
+        raise UserError(NOT_A_VENDOR_CHANNEL)
+    return vendor
+
+
+def _slack_error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or "error")
+    return "no answer"
+
+
+def prefetch(*reads: Callable[[], object]) -> None:
+    """Make several directory reads in one round: inside a transaction every read that is not
+    cached is noted before `LookupDeferred` propagates, so the unit of work runs again once,
+    not once per read. Failures are left to the caller that reads again (and reports them)."""
+    deferred: LookupDeferred | None = None
+    for read in reads:
+        try:
+            read()
+        except LookupDeferred as exc:
+            deferred = exc
+        except (SlackApiError, LookupError):
+            pass
+    if deferred is not None:
+        raise deferred
+
+
 # ------------------------------------------------------------------------------ results
 
 
@@ -198,7 +232,7 @@ class ChannelFacts:
 @dataclass
 class VendorChange:
     vendor: Vendor
-    outcome: str  # added | reactivated | updated
+    outcome: str  # added | reactivated | updated | restored
     team_names: dict[str, str] = field(default_factory=dict)
     changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     tz_defaulted: bool = False
@@ -221,6 +255,7 @@ class ContactChange:
     unchanged: bool = False
     replaced: str | None = None  # user id of the contact this one replaced
     moved_from: str | None = None  # the person's previous role on this side
+    audit_id: int | None = None  # the change's audit row (None when nothing changed)
 
 
 @dataclass(frozen=True)
@@ -284,9 +319,11 @@ def inspect_channel(
         raise UserError(_MPIM)
     try:
         info = runtime.directory.channel(team_id, channel_id)
-    except SlackApiError as exc:
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError) as exc:
         raise UserError(
-            f"I couldn't check this channel with Slack ({exc.response.get('error')}); "
+            f"I couldn't check this channel with Slack ({_slack_error(exc)}); "
             "nothing was changed. Please try again."
         ) from None
     if info is None:
@@ -322,17 +359,18 @@ _CANT_SEE = (
 
 
 def team_names(runtime: Runtime, team_id: str, ids: list[str]) -> dict[str, str]:
-    """Display names of connected teams (team.info), falling back to the id."""
+    """Display names of connected teams (team.info through the directory), else the id."""
+    prefetch(*(lambda tid=tid: runtime.directory.team(team_id, tid) for tid in ids))
     names: dict[str, str] = {}
-    client = runtime.client(team_id)
     for tid in dict.fromkeys(ids):
-        names[tid] = tid
-        if client is None:
-            continue
+        info: dict[str, object] | None = None
         try:
-            names[tid] = str(client.team_info(team=tid)["team"].get("name") or tid)
-        except SlackApiError:
+            info = runtime.directory.team(team_id, tid)
+        except LookupDeferred:
+            raise
+        except (SlackApiError, LookupError):
             log.info("team.info failed for %s", tid)
+        names[tid] = str((info or {}).get("name") or tid)
     return names
 
 
@@ -383,7 +421,8 @@ def add_vendor(
 
 
 def _check_name(name: str, field_name: str | None = None) -> str:
-    name = " ".join((name or "").split())
+    # Stored plain (controls and bidi overrides dropped); escaped where it is shown.
+    name = clean(name or "")
     problem = None
     if not name:
         problem = "The vendor needs a name."
@@ -418,22 +457,23 @@ def _add_or_reactivate(
     if existing is not None and existing.active:
         if not same_name:
             _refuse(
-                f"This channel is already *{escape(existing.name)}*'s vendor channel — "
+                f"This channel is already *{mrkdwn(existing.name)}*'s vendor channel — "
                 "one vendor per channel. Use a separate channel for "
-                f"*{escape(name)}*.",
+                f"*{mrkdwn(name)}*.",
                 name_field,
             )
         changes = _settings_changes(existing, zone, code)
         if not changes:
             _refuse(
-                f"*{escape(existing.name)}* is already registered in this channel "
+                f"*{mrkdwn(existing.name)}* is already registered in this channel "
                 f"(timezone {existing.tz}, country {existing.country or 'not set'}). "
                 "To change them: `/outsource vendor add "
-                f"{escape(existing.name)} tz &lt;IANA zone&gt; country &lt;ISO code&gt;`.",
+                f"{mrkdwn(existing.name)} tz &lt;IANA zone&gt; country &lt;ISO code&gt;`.",
                 name_field,
             )
+        names = team_names(runtime, team_id, existing.external_team_ids or [])
         _apply(existing, changes)
-        audit.record(
+        entry = audit.record(
             session,
             team_id=team_id,
             actor=actor.user_id,
@@ -443,31 +483,31 @@ def _add_or_reactivate(
             vendor_id=existing.id,
             detail={k: {"from": a, "to": b} for k, (a, b) in changes.items()},
         )
+        _note(session, existing, entry, now)
         return VendorChange(
             existing,
             "updated",
-            team_names(runtime, team_id, existing.external_team_ids or []),
+            names,
             changes=changes,
             region=region or _stored_region(existing),
         )
     if existing is not None and not same_name:
         _refuse(
-            f"This channel was *{escape(existing.name)}*'s vendor channel (archived "
+            f"This channel was *{mrkdwn(existing.name)}*'s vendor channel (archived "
             f"{existing.archived_at:%Y-%m-%d}) and keeps its records. To bring it back: "
-            f"`/outsource vendor add {escape(existing.name)}`. For *{escape(name)}*, "
-            "use a new channel so the two vendors' records stay apart.",
+            f"`/outsource vendor restore` (or `/outsource vendor add {mrkdwn(existing.name)}`). "
+            f"For *{mrkdwn(name)}*, use a new channel so the two vendors' records stay apart.",
             name_field,
         )
     facts = inspect_channel(
         runtime, team_id=team_id, channel_id=channel_id, channel_name=channel_name
     )
+    names = team_names(runtime, team_id, facts.external_team_ids)
     if existing is not None:
         changes = _settings_changes(existing, zone, code)
         _apply(existing, changes)
-        existing.archived_at = None
-        existing.is_ext_shared = facts.is_ext_shared
-        existing.external_team_ids = facts.external_team_ids
-        audit.record(
+        _reactivate(session, existing, facts, now)
+        entry = audit.record(
             session,
             team_id=team_id,
             actor=actor.user_id,
@@ -482,10 +522,11 @@ def _add_or_reactivate(
                 "external_team_ids": facts.external_team_ids,
             },
         )
+        _note(session, existing, entry, now)
         return VendorChange(
             existing,
             "reactivated",
-            team_names(runtime, team_id, facts.external_team_ids),
+            names,
             changes=changes,
             region=region or _stored_region(existing),
         )
@@ -503,7 +544,7 @@ def _add_or_reactivate(
     )
     session.add(vendor)
     session.flush()
-    audit.record(
+    entry = audit.record(
         session,
         team_id=team_id,
         actor=actor.user_id,
@@ -520,12 +561,48 @@ def _add_or_reactivate(
             "external_team_ids": facts.external_team_ids,
         },
     )
+    _note(session, vendor, entry, now)
     return VendorChange(
         vendor,
         "added",
-        team_names(runtime, team_id, facts.external_team_ids),
+        names,
         tz_defaulted=zone is None,
         region=region,
+    )
+
+
+def _reactivate(session: Session, vendor: Vendor, facts: ChannelFacts, now: datetime) -> None:
+    """An archived vendor is active again, with what Slack says of its channel now. The sweep
+    stopped scheduling reminders of its open deadlines while it was archived: it picks them up
+    again from this instant (`next_reminder_at` = the next step not yet handled), so their next
+    steps are posted and none missed meanwhile is posted late."""
+    vendor.archived_at = None
+    vendor.is_ext_shared = facts.is_ext_shared
+    vendor.external_team_ids = facts.external_team_ids
+    session.execute(
+        update(Deadline)
+        .where(
+            Deadline.vendor_id == vendor.id,
+            Deadline.state == "open",
+            Deadline.next_reminder_at.is_(None),
+        )
+        .values(next_reminder_at=now)
+    )
+
+
+def _note(session: Session, vendor: Vendor, entry: AuditEntry, now: datetime) -> None:
+    """Tell the vendor channel (both sides) about a change of the vendor: one post per audit
+    row, rendered when delivered (bot/posts/vendors.py)."""
+    session.flush()  # the audit row's id names the post
+    outbox.reply(
+        session,
+        team_id=vendor.team_id,
+        channel_id=vendor.channel_id,
+        key=f"vendor:{vendor.id}:note:{entry.id}",
+        now=now,
+        kind="vendor_note",
+        render={"kind": "vendor.note", "vendor": vendor.id, "audit": entry.id},
+        vendor_id=vendor.id,
     )
 
 
@@ -575,19 +652,61 @@ def list_vendors(session: Session, *, runtime: Runtime, team_id: str) -> VendorL
 
 
 def remove_vendor(session: Session, *, runtime: Runtime, actor: Actor, channel_id: str) -> Vendor:
-    """`vendor remove`: archive this channel's vendor. Data stays for the record and export."""
+    """`vendor remove`: archive this channel's vendor. Data stays for the record and export;
+    the channel is told (no more reminders or check-ins there)."""
     require_internal(actor, "remove vendors")
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
-    archive_vendor(session, vendor=vendor, actor_id=actor.user_id, now=runtime.clock.now())
+    now = runtime.clock.now()
+    entry = archive_vendor(session, vendor=vendor, actor_id=actor.user_id, now=now)
+    _note(session, vendor, entry, now)
     return vendor
+
+
+def restore_vendor(
+    session: Session, *, runtime: Runtime, actor: Actor, channel_id: str
+) -> VendorChange:
+    """`vendor restore`: undo `vendor remove`. The channel's archived vendor is active again
+    with its contacts, deadlines (their reminders resume) and history; audited; the channel is
+    told. Slack Connect status is read again (the channel may have changed meanwhile)."""
+    require_internal(actor, "restore vendors")
+    team_id = actor.team_id
+    vendor = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
+    if vendor is None:
+        raise UserError("This channel has no archived vendor to restore. " + NOT_A_VENDOR_CHANNEL)
+    if vendor.active:
+        raise UserError(
+            f"*{mrkdwn(vendor.name)}* is active in this channel; there is nothing to restore."
+        )
+    facts = inspect_channel(runtime, team_id=team_id, channel_id=channel_id)
+    names = team_names(runtime, team_id, facts.external_team_ids)
+    now = runtime.clock.now()
+    archived_at = vendor.archived_at
+    _reactivate(session, vendor, facts, now)
+    entry = audit.record(
+        session,
+        team_id=team_id,
+        actor=actor.user_id,
+        action="vendor.restore",
+        subject=f"vendor:{vendor.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={
+            "name": vendor.name,
+            "archived_at": archived_at.isoformat() if archived_at else None,
+            "is_ext_shared": facts.is_ext_shared,
+            "external_team_ids": facts.external_team_ids,
+        },
+    )
+    _note(session, vendor, entry, now)
+    return VendorChange(vendor, "restored", names, region=_stored_region(vendor))
 
 
 def archive_vendor(
     session: Session, *, vendor: Vendor, actor_id: str, now: datetime, reason: str = "removed"
-) -> None:
-    """Archive a vendor (also for offboarding). Contacts and history stay as they are."""
+) -> AuditEntry:
+    """Archive a vendor. Contacts and history stay as they are."""
     vendor.archived_at = now
-    audit.record(
+    return audit.record(
         session,
         team_id=vendor.team_id,
         actor=actor_id,
@@ -656,14 +775,16 @@ def check_person(
 
     try:
         user = runtime.directory.user(team_id, user_id)
-    except SlackApiError as exc:
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError) as exc:
         raise UserError(
-            f"I couldn't look up `{user_id}` in Slack ({exc.response.get('error')}); nothing "
+            f"I couldn't look up `{mrkdwn(user_id)}` in Slack ({_slack_error(exc)}); nothing "
             "was changed. Please try again."
         ) from None
     if user is None:
         raise refuse(
-            f"I can't find a Slack user `{escape(user_id)}`. Type @ and pick the person "
+            f"I can't find a Slack user `{mrkdwn(user_id)}`. Type @ and pick the person "
             "from the list."
         )
     # A modal shows errors as plain text, where a mention would not render: use the name.
@@ -673,7 +794,7 @@ def check_person(
     if user.deleted:
         raise refuse(f"{who} is deactivated in Slack. Pick someone who is still active.")
     user_team = user.team_id or team_id
-    vendor = escape(vendor_name)
+    vendor = mrkdwn(vendor_name)
     if side == INTERNAL:
         if user_team != team_id:
             whose = (
@@ -723,7 +844,7 @@ def assign_contact(
     for c in active_contacts(vendor):
         if c.user_id == user.id and c.side != side:
             _refuse(
-                f"{who} is already *{escape(vendor.name)}*'s {c.side} {c.role} contact; "
+                f"{who} is already *{mrkdwn(vendor.name)}*'s {c.side} {c.role} contact; "
                 "one person can't be on both sides.",
                 field_name,
             )
@@ -751,7 +872,7 @@ def assign_contact(
     )
     vendor.contacts.append(new)
     session.flush()
-    audit.record(
+    entry = audit.record(
         session,
         team_id=vendor.team_id,
         actor=actor_id,
@@ -767,7 +888,10 @@ def assign_contact(
             "moved_from": moved_from,
         },
     )
-    return ContactChange(vendor, side, role, user.id, replaced=replaced, moved_from=moved_from)
+    session.flush()
+    return ContactChange(
+        vendor, side, role, user.id, replaced=replaced, moved_from=moved_from, audit_id=entry.id
+    )
 
 
 def show_contacts(
@@ -775,6 +899,9 @@ def show_contacts(
 ) -> ContactsOverview:
     """`contacts`: both sides, each person's local time now and working hours."""
     vendor = require_vendor(session, team_id=team_id, channel_id=channel_id)
+    prefetch(
+        *(lambda c=c: runtime.directory.user(team_id, c.user_id) for c in active_contacts(vendor))
+    )
     now = runtime.clock.now()
     lines: list[ContactLine] = []
     for side in SIDES:
@@ -789,7 +916,9 @@ def _contact_line(runtime: Runtime, vendor: Vendor, c: Contact, now: datetime) -
     user: SlackUser | None = None
     try:
         user = runtime.directory.user(vendor.team_id, c.user_id)
-    except SlackApiError:
+    except LookupDeferred:
+        raise
+    except (SlackApiError, LookupError):
         log.info("users.info failed for %s", c.user_id)
     name = (user.label if user else None) or c.display_name or c.user_id
     zone: ZoneInfo | None = None
@@ -833,7 +962,7 @@ def registration_form(
     existing = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
     if existing is not None and existing.active:
         raise UserError(
-            f"This channel is already *{escape(existing.name)}*'s vendor channel. "
+            f"This channel is already *{mrkdwn(existing.name)}*'s vendor channel. "
             "See `/outsource contacts`."
         )
     facts = inspect_channel(runtime, team_id=team_id, channel_id=channel_id)
@@ -875,8 +1004,13 @@ def register_from_form(
     existing = vendor_in_channel(session, team_id=team_id, channel_id=channel_id)
     if existing is not None and existing.active:
         raise FieldError(
-            "name", f"This channel is already *{escape(existing.name)}*'s vendor channel."
+            "name", f"This channel is already *{mrkdwn(existing.name)}*'s vendor channel."
         )
+    people_ids = [fields.get(f"{side}_{role}") for side in SIDES for role in ROLES]
+    prefetch(
+        lambda: runtime.directory.channel(team_id, channel_id),
+        *(lambda uid=uid: runtime.directory.user(team_id, uid) for uid in people_ids if uid),
+    )
     facts = inspect_channel(runtime, team_id=team_id, channel_id=channel_id)
     people: list[tuple[str, str, SlackUser]] = []
     seen: dict[str, str] = {}
@@ -996,7 +1130,7 @@ def _vendor_by_id(session: Session, actor: Actor, vendor_id: int) -> Vendor:
     if vendor is None or vendor.team_id != actor.team_id:
         raise NotFound("That vendor doesn't exist (any more).")
     if not vendor.active:
-        raise UserError(f"*{escape(vendor.name)}* is archived; nothing was changed.")
+        raise UserError(f"*{mrkdwn(vendor.name)}* is archived; nothing was changed.")
     return vendor
 
 
@@ -1013,9 +1147,9 @@ def bot_joined(
     session: Session, *, runtime: Runtime, team_id: str, channel_id: str, event_id: str
 ) -> bool:
     """The bot was added to a channel: an intro with a "Register this vendor" button (or a
-    hello, when the channel is a vendor channel already). One post per Slack event."""
+    hello, when the channel is a vendor channel already). One post per Slack event, posted
+    right after the commit; it says what is true when it is delivered."""
     vendor = vendor_for_channel(session, team_id=team_id, channel_id=channel_id)
-    text, blocks = views.intro_message(vendor)
     return outbox.enqueue(
         session,
         team_id=team_id,
@@ -1023,11 +1157,9 @@ def bot_joined(
         channel_id=channel_id,
         kind="vendor_intro",
         now=runtime.clock.now(),
-        text=text,
-        blocks=blocks,
+        render={"kind": "vendor.intro"},
         vendor_id=vendor.id if vendor else None,
         budgeted=False,
-        summary="outsource-bot joined this channel",
     )
 
 
@@ -1212,22 +1344,12 @@ def _contact_gone(
                 "event_id": event_id,
             },
         )
-        missing = None
-        if contact(vendor, c.side, PRIMARY) is None:
-            missing = PRIMARY
-        elif contact(vendor, c.side, BACKUP) is None:
-            missing = BACKUP
         recipient = _notify_whom(vendor, gone_user=user_id, reason=reason)
         if recipient is None:
             log.info("nobody to tell that %s %s (vendor %s)", user_id, reason, vendor.id)
             continue
-        text, blocks = views.contact_gone_dm(
-            vendor,
-            gone=c,
-            reason=reason,
-            promoted=promoted.user_id if promoted else None,
-            missing=missing,
-        )
+        # Delivered right after this event's commit (a DM is never held by the noise budget);
+        # who is missing now is worked out when it is delivered.
         outbox.enqueue(
             session,
             team_id=vendor.team_id,
@@ -1235,11 +1357,15 @@ def _contact_gone(
             channel_id=recipient,
             kind="contact_gone",
             now=now,
-            text=text,
-            blocks=blocks,
+            render={
+                "kind": "vendor.contact_gone",
+                "contact": c.id,
+                "reason": reason,
+                "promoted": promoted.user_id if promoted else None,
+            },
             vendor_id=vendor.id,
+            priority=outbox.PRIORITY_REPLY,
             budgeted=False,
-            summary=text,
         )
     return bool(gone)
 

@@ -90,7 +90,8 @@ _deferring = threading.local()
 
 
 class Directory:
-    """users.info, conversations.info, conversations.members and files.info with a TTL cache,
+    """users.info, conversations.info, conversations.members, files.info and team.info with a
+    TTL cache,
     so a user is resolved once per few minutes rather than on every request (users.info is a
     tier-4 method).
 
@@ -98,7 +99,7 @@ class Directory:
     it is noted and `LookupDeferred` is raised; the unit of work then fetches every noted key
     (`fetch`) outside the transaction and runs again, now from the cache."""
 
-    TTL = {"user": 300.0, "channel": 60.0, "members": 30.0, "file": 60.0}
+    TTL = {"user": 300.0, "channel": 60.0, "members": 30.0, "file": 60.0, "team": 3600.0}
     ERROR_TTL = 15.0  # a failed read is remembered briefly, so the re-run sees the same error
 
     def __init__(self, client_factory: ClientFactory, ttl_seconds: float = 300.0) -> None:
@@ -113,7 +114,7 @@ class Directory:
             raise LookupError(f"no installation for team {team_id}")
         return client
 
-    # -- the four reads ---------------------------------------------------------------------
+    # -- the reads ---------------------------------------------------------------------
 
     def user(self, team_id: str, user_id: str) -> SlackUser | None:
         found: SlackUser | None = self._get(("user", team_id, user_id))
@@ -129,6 +130,11 @@ class Directory:
 
     def file(self, team_id: str, file_id: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self._get(("file", team_id, file_id))
+        return found
+
+    def team(self, team_id: str, other_team_id: str) -> dict[str, Any] | None:
+        """team.info of `other_team_id` (e.g. a Slack Connect partner) as seen by `team_id`."""
+        found: dict[str, Any] | None = self._get(("team", team_id, other_team_id))
         return found
 
     def forget_user(self, team_id: str, user_id: str) -> None:
@@ -216,6 +222,16 @@ class Directory:
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return members
+
+    def _read_team(self, team_id: str, other_team_id: str) -> dict[str, Any] | None:
+        try:
+            resp = self.client(team_id).team_info(team=other_team_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "team_not_found":
+                return None
+            raise
+        info: dict[str, Any] = resp["team"]
+        return info
 
     def _read_file(self, team_id: str, file_id: str) -> dict[str, Any] | None:
         try:

@@ -160,3 +160,34 @@ def test_nothing_to_revoke_still_needs_an_explicit_confirmation(harness: Harness
     assert "confirm the engagement" in str(message["blocks"]) and done_buttons(message) == 1
     h.click_button(message, "Done", channel=message["channel"])
     assert vendor_archived(h, vid)
+
+
+def test_the_checklist_dm_is_posted_once_when_slack_accepts_then_fails(
+    any_harness: Harness,
+) -> None:
+    h = any_harness
+    _setup(h)
+    h.fake.accept_then_fail("chat.postMessage")
+    body = h.command("offboard").json()
+    assert "in your DM" in body["text"]
+    h.sweep()
+    h.sweep()
+    dm = h.fake.workspace.dm_channel_id(OWNER)
+    assert len([m for m in h.fake.messages(dm) if "Offboarding" in (m.get("text") or "")]) == 1
+    # Its buttons are bound to that one message: a tick updates it in place.
+    message = checklist(h)
+    h.click_button(message, "Done", channel=message["channel"])
+    assert "1 of 6 done" in checklist(h)["text"]
+    assert checklist(h)["ts"] == message["ts"]
+
+
+def test_names_and_typed_items_in_the_checklist_stay_text(harness: Harness) -> None:
+    h = harness
+    h.make_vendor("Acme <!channel>", channel="C_PLAIN", shared=False, vendor=())
+    h.command("access add &lt;https://evil.example|VPN&gt;", channel="C_PLAIN")
+    body = h.command("offboard", channel="C_PLAIN").json()
+    message = checklist(h)
+    said = [body["text"], message["text"], str(message["blocks"])]
+    for text in said:
+        assert "<!channel>" not in text and "<https://evil" not in text, text
+    assert "&lt;https://evil.example|VPN&gt;" in said[2]

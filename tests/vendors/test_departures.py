@@ -3,13 +3,12 @@ is told by DM (once per Slack event, retries or not), with a button when someone
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.blocks.ids import Action, BlockId, Callback
-from bot.services import vendors
+from bot.fakeslack import FakeSlack
 from handlers.middleware import EXTERNAL_ACTION_REFUSAL
 from storage.models import Contact
 from tests.harness import ALEX, MALLORY, OWNER, PRIYA, RAVI, SHARED_CHANNEL, Harness
@@ -51,9 +50,10 @@ def test_vendor_primary_leaving_promotes_the_backup_and_dms_the_internal_primary
         (PRIYA, "vendor", "primary", "left the channel"),
         (RAVI, "vendor", "backup", "promoted to primary"),
     ]
-    assert harness.dms(OWNER) == []  # written to the outbox first …
+    # Delivered right after the event's commit, not at the next sweep …
+    [dm] = harness.dms(OWNER)
     deliver(harness)
-    [dm] = harness.dms(OWNER)  # … delivered once
+    assert harness.dms(OWNER) == [dm]  # … and once
     assert dm["text"] == (
         "Heads-up about *Acme Dev*: <@U_PRIYA>, the vendor primary contact, left <#C_ACME>.\n"
         "<@U_RAVI>, the backup, took over as vendor primary contact.\n"
@@ -119,30 +119,32 @@ def test_the_pick_button_is_refused_for_external_users(harness: Harness) -> None
     assert harness.fake.responses()[-1]["text"] == EXTERNAL_ACTION_REFUSAL
 
 
-def test_the_same_event_delivered_twice_sends_one_dm(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    harness.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA, RAVI))
-    # Count what reaches the service: the retries must stop at the de-duplication middleware
-    # (the contact rows alone would also make a second run a no-op, hiding a missing dedupe).
-    seen: list[str] = []
-    real = vendors.member_left
-
-    def counting(session: Any, **kw: Any) -> bool:
-        seen.append(kw["event_id"])
-        return real(session, **kw)
-
-    monkeypatch.setattr(vendors, "member_left", counting)
+def test_the_same_event_delivered_twice_sends_one_dm(harness: Harness) -> None:
+    vid = harness.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA, RAVI))
     first = harness.event(left(PRIYA), event_id="Ev0LEFT0001")
+    assert first.status == 200
+    # Priya is back as the backup before Slack's retries arrive: without the de-duplication
+    # (its key claimed with the first delivery's commit) a retry would end her again and DM.
+    with harness.session() as s:
+        s.add(
+            Contact(
+                vendor_id=vid,
+                side="vendor",
+                role="backup",
+                user_id=PRIYA,
+                user_team_id="T_VENDOR",
+                started_at=harness.clock.now(),
+            )
+        )
     retry = harness.event(left(PRIYA), event_id="Ev0LEFT0001", retry_num=1)
     again = harness.event(left(PRIYA), event_id="Ev0LEFT0001", retry_num=2)
-    assert [r.status for r in (first, retry, again)] == [200, 200, 200]
-    assert seen == ["Ev0LEFT0001"]
+    assert [r.status for r in (retry, again)] == [200, 200]
     deliver(harness)
     deliver(harness)
     assert len(harness.dms(OWNER)) == 1
     assert audit_actions(harness) == ["contact.gone"]
     assert active(harness)[("vendor", "primary")] == RAVI
+    assert active(harness)[("vendor", "backup")] == PRIYA
 
 
 def test_a_second_departure_event_for_the_same_person_does_nothing(harness: Harness) -> None:
@@ -211,3 +213,32 @@ def test_when_no_internal_contact_is_left_the_person_who_registered_is_told(
     [dm] = harness.dms(OWNER)
     assert "There is *no internal contact* now — please pick one." in dm["text"]
     assert [b["text"]["text"] for b in buttons(dm)] == ["Pick a new internal contact"]
+
+
+def test_the_dm_leaves_right_after_the_events_commit_with_the_real_courier(
+    slack: FakeSlack, sqlite_url: str
+) -> None:
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    try:
+        h.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA, RAVI))
+        assert h.event(left(PRIYA)).status == 200
+        h.settle()  # the request's own delivery, off its thread; no sweep runs
+        [dm] = h.dms(OWNER)
+        assert "<@U_RAVI>, the backup, took over" in dm["text"]
+    finally:
+        h.close()
+
+
+def test_the_dm_says_who_is_missing_when_it_is_delivered(harness: Harness) -> None:
+    harness.make_vendor("Acme Dev", internal=(OWNER,), vendor=(PRIYA,))
+    # Slack refuses the DM for now; a new contact is picked before it goes out.
+    harness.fake.fail_next("chat.postMessage", status=200, error="cannot_dm_bot")
+    harness.event(left(PRIYA))
+    assert harness.dms(OWNER) == []
+    harness.command(f"contact set vendor <@{RAVI}>")
+    harness.clock.advance(timedelta(hours=1))
+    deliver(harness)
+    [dm] = harness.dms(OWNER)
+    assert "<@U_PRIYA>, the vendor primary contact, left <#C_ACME>." in dm["text"]
+    assert "no vendor contact" not in dm["text"]
+    assert [b["text"]["text"] for b in buttons(dm)] == ["Pick a new vendor backup"]
