@@ -46,6 +46,8 @@ from storage.models.records import OffboardingChecklist, OffboardingItem
 
 log = logging.getLogger(__name__)
 
+FRESH_MEMBERS_SECONDS = 5.0
+
 KIND_ORDER = ("access", "member", "deadline", "recap", "close")
 MAX_LABEL = 300
 
@@ -89,7 +91,10 @@ def _wanted(session: Session, runtime: Runtime, vendor: Vendor) -> list[tuple[st
         who = f" for <@{a.user_id}>" if a.user_id else ""
         wanted.append(("access", str(a.id), _label(f"Revoke *{mrkdwn(a.system)}*{who}")))
     try:
-        members = runtime.directory.channel_members(vendor.team_id, vendor.channel_id)
+        # Who is in the channel now: a list cached more than a few seconds ago is read again.
+        members = runtime.directory.channel_members(
+            vendor.team_id, vendor.channel_id, max_age=FRESH_MEMBERS_SECONDS
+        )
         prefetch(*(lambda uid=uid: runtime.directory.user(vendor.team_id, uid) for uid in members))
         for uid in members:
             user = runtime.directory.user(vendor.team_id, uid)

@@ -105,7 +105,7 @@ class Directory:
     def __init__(self, client_factory: ClientFactory, ttl_seconds: float = 300.0) -> None:
         self._client_factory = client_factory
         self._ttl = {**self.TTL, "user": ttl_seconds}
-        self._cache: dict[_Key, tuple[float, Any]] = {}
+        self._cache: dict[_Key, tuple[float, Any, float]] = {}
         self._lock = threading.Lock()
 
     def client(self, team_id: str) -> WebClient:
@@ -124,8 +124,12 @@ class Directory:
         found: dict[str, Any] | None = self._get(("channel", team_id, channel_id))
         return found
 
-    def channel_members(self, team_id: str, channel_id: str) -> list[str]:
-        found: list[str] = self._get(("members", team_id, channel_id))
+    def channel_members(
+        self, team_id: str, channel_id: str, *, max_age: float | None = None
+    ) -> list[str]:
+        """The channel's members. `max_age`: a cached list older than that many seconds is read
+        again (offboarding wants who is in the channel now, not half a minute ago)."""
+        found: list[str] = self._get(("members", team_id, channel_id), max_age=max_age)
         return list(found)
 
     def file(self, team_id: str, file_id: str) -> dict[str, Any] | None:
@@ -165,11 +169,11 @@ class Directory:
         for key in sorted(keys):
             self._load(key)
 
-    def _get(self, key: _Key) -> Any:
+    def _get(self, key: _Key, *, max_age: float | None = None) -> Any:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and (max_age is None or now - hit[2] <= max_age):
             return _unwrap(hit[1])
         noted = getattr(_deferring, "keys", None)
         if noted is not None and transaction_open():
@@ -189,7 +193,8 @@ class Directory:
         with self._lock:
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            self._cache[key] = (time.monotonic() + ttl, value)
+            loaded = time.monotonic()
+            self._cache[key] = (loaded + ttl, value, loaded)
         return value
 
     def _read_user(self, team_id: str, user_id: str) -> SlackUser | None:
