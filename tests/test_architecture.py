@@ -133,3 +133,15 @@ def test_storage_imports_no_slack_library_and_nothing_of_bot(name: str) -> None:
         if m.split(".")[0] in ("slack_bolt", "slack_sdk", "bot", "handlers")
     }
     assert not bad, f"{name} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("bot.services")))
+def test_services_never_import_the_views(name: str) -> None:
+    """Services say *what* to post (outbox rows naming a kind and ids); bot/posts renders it
+    with bot/blocks. Only the identifiers the handlers match on are shared (bot.blocks.ids)."""
+    bad = {
+        m
+        for m in IMPORTS[name]
+        if m.startswith("bot.blocks") and not m.startswith("bot.blocks.ids")
+    }
+    assert not bad, f"{name} imports {sorted(bad)}"
