@@ -37,11 +37,6 @@ from storage.models import INTERNAL, VENDOR, Deadline
 
 log = logging.getLogger(__name__)
 
-NOT_IN_CHANNEL = (
-    "I couldn't post in this channel ({error}). Invite me with `/invite @outsource-bot` "
-    "and try again; nothing was changed."
-)
-
 
 def register(app: App) -> None:
     app.action(Action.DEADLINE_ACK_VENDOR)(on_acknowledge)

@@ -27,7 +27,6 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -48,11 +47,11 @@ from bot.services.messages import ChannelMessage
 from bot.services.responsiveness import SYSTEM, business_calendar, vendor_heard
 from bot.services.vendors import (
     internal_primary,
+    require_bot_in_channel,
     require_side,
     require_vendor,
     side_of,
 )
-from bot.slack.client import LookupDeferred
 from bot.text import escaping as texts
 from bot.time.calendar import CHECKIN_USAGE, Cadence, parse_days
 from bot.time.timeparse import format_local, parse_clock_time, resolve_zone
@@ -333,20 +332,6 @@ def post_due_checkin(
     return True
 
 
-def _check_membership(runtime: Runtime, vendor: Vendor) -> None:
-    """Refuse `checkin now` at once where the bot is known not to be a member (the post would
-    only fail after the answer). Slack not answering is no refusal: the outbox tries."""
-    try:
-        info = runtime.directory.channel(vendor.team_id, vendor.channel_id)
-    except LookupDeferred:
-        raise
-    except (SlackApiError, LookupError):
-        log.info("could not check membership of %s; posting anyway", vendor.channel_id)
-        return
-    if info is None or info.get("is_member") is False:
-        raise UserError(NOT_IN_CHANNEL)
-
-
 def checkin_now(
     session: Session, *, runtime: Runtime, actor: Actor, channel_id: str, now: datetime
 ) -> CheckIn:
@@ -354,7 +339,7 @@ def checkin_now(
     command (not held by quiet hours, pause or the budget). One post, however the delivery
     goes (a 5xx that Slack had accepted is reconciled, a 429 waits in the outbox)."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
-    _check_membership(runtime, vendor)
+    require_bot_in_channel(runtime, vendor, message=NOT_IN_CHANNEL)
     key = checkin_key(vendor, now)
     checkin = _insert_checkin(session, vendor, scheduled_for=now, kind="manual", key=key, now=now)
     if checkin is None:

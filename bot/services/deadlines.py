@@ -42,6 +42,7 @@ from bot.delivery.outbox import (
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services.vendors import (
     internal_primary,
+    require_bot_in_channel,
     require_side,
     require_vendor,
     side_of,
@@ -281,6 +282,7 @@ def add_from_command(
 ) -> Added:
     """`/outsource deadline add "<title>" <when> [owner <@user>] [milestone] [under <n>]`."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    require_bot_in_channel(runtime, vendor)  # the answer is a post there
     now = runtime.clock.now()
     tz = reading_zone(runtime, vendor, actor)
     when = parse_when(when_text, tz=tz, now=now)
@@ -954,6 +956,7 @@ def request_move(
 ) -> ChangeView:
     """`deadline move <n> <when> reason "<why>"`: a change request, not an edit."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    require_bot_in_channel(runtime, vendor)  # the answer is a post there
     deadline = _by_number(session, vendor, number, usage="deadline move")
     if deadline.state == CANCELLED:
         _require_open(deadline, "move")
@@ -1022,6 +1025,7 @@ def request_change(
 ) -> ChangeView:
     """`/outsource change "<what changes>"`: a scope or priority change both sides approve."""
     vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
+    require_bot_in_channel(runtime, vendor)  # the answer is a post there
     description = description.strip()
     if not description:
         raise UserError("Describe the change.", usage=USAGE["change"])

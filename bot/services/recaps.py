@@ -43,6 +43,7 @@ from bot.services.messages import ChannelMessage
 from bot.services.vendors import (
     active_contacts,
     internal_primary,
+    require_bot_in_channel,
     require_vendor,
     side_of,
     vendor_primary,
@@ -255,20 +256,6 @@ def _require_party(runtime: Runtime, vendor: Vendor, actor: Actor) -> str:
             "this channel."
         )
     return side
-
-
-def _check_membership(runtime: Runtime, vendor: Vendor, channel_id: str) -> None:
-    """Refuse at once where the bot is known not to be in the channel: the record would only
-    fail after the answer. Slack not answering is no refusal: the outbox tries."""
-    try:
-        info = runtime.directory.channel(vendor.team_id, channel_id)
-    except LookupDeferred:
-        raise  # read after this transaction; the unit runs again
-    except (SlackApiError, LookupError):
-        log.info("could not check membership of %s; posting anyway", channel_id)
-        return
-    if info is None or info.get("is_member") is False:
-        raise UserError(NOT_IN_CHANNEL)
 
 
 def _bot_token(runtime: Runtime, team_id: str) -> str:
@@ -603,7 +590,7 @@ def _create(
     transcript_raw: str | None = None,
     transcript_text: str | None = None,
 ) -> Recap:
-    _check_membership(runtime, vendor, channel_id)
+    require_bot_in_channel(runtime, vendor, channel_id, message=NOT_IN_CHANNEL)
     now = runtime.clock.now()
     ext = _extract(runtime, vendor, _extraction_text(text, transcript_text), call_at)
     recap = Recap(
@@ -839,7 +826,7 @@ def _new_recap_vendor(
     try:
         vendor = require_vendor(session, team_id=actor.team_id, channel_id=channel_id)
         _require_party(runtime, vendor, actor)
-        _check_membership(runtime, vendor, channel_id)
+        require_bot_in_channel(runtime, vendor, channel_id, message=NOT_IN_CHANNEL)
     except FieldError:
         raise
     except UserError as exc:
@@ -1148,7 +1135,7 @@ def check_shortcut(
     ts = str(message.get("ts") or "")
     if not ts:
         raise UserError("I can't tell which message that was; try the shortcut again.")
-    _check_membership(runtime, vendor, channel_id)
+    require_bot_in_channel(runtime, vendor, channel_id, message=NOT_IN_CHANNEL)
     _already_recapped(session, vendor, "shortcut", ts)
     text = _message_text(message)
     file = transcript_in(message)
@@ -1417,7 +1404,7 @@ def _plan_offer(
                 participants=_participants_with(vendor, [actor.user_id]),
             )
         )
-    _check_membership(runtime, vendor, offer.channel_id)
+    require_bot_in_channel(runtime, vendor, offer.channel_id, message=NOT_IN_CHANNEL)
     file = None
     if offer.kind == "file":
         file = {"id": offer.ref, "name": offer.file_name, "size": offer.file_size}

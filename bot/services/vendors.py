@@ -206,6 +206,34 @@ def prefetch(*reads: Callable[[], object]) -> None:
         raise deferred
 
 
+BOT_NOT_IN_CHANNEL = (
+    "I can't post in this channel yet. Invite me with `/invite @outsource-bot` and try "
+    "again; nothing was changed."
+)
+
+
+def require_bot_in_channel(
+    runtime: Runtime,
+    vendor: Vendor,
+    channel_id: str | None = None,
+    *,
+    message: str = BOT_NOT_IN_CHANNEL,
+) -> None:
+    """Refuse a command whose answer is a post at once where the bot is known not to be in
+    the channel: the post would only fail after the person was told it is done. Slack not
+    answering is no refusal (the outbox tries, and tries again)."""
+    channel = channel_id or vendor.channel_id
+    try:
+        info = runtime.directory.channel(vendor.team_id, channel)
+    except LookupDeferred:
+        raise  # read after this transaction; the unit runs again
+    except (SlackApiError, LookupError):
+        log.info("could not check membership of %s; posting anyway", channel)
+        return
+    if info is None or info.get("is_member") is False:
+        raise UserError(message)
+
+
 # ------------------------------------------------------------------------------ results
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.blocks.ids import BlockId, Callback
+from bot.fakeslack.workspace import DEFAULT_BOT_USER_ID as BOT_USER
 from storage.models import ChangeRequest, CheckIn, Vendor
 from tests.deadlines.helpers import add, reply
 from tests.harness import INTERNAL_TEAM, OWNER, PRIYA, RAVI, SHARED_CHANNEL, Harness
@@ -35,6 +36,20 @@ def test_a_rate_limited_move_is_saved_answered_at_once_and_posted_once_slack_all
     h.sweep()
     posted = [p for p in h.posts() if "QA found a blocker" in str(p.get("blocks"))]
     assert len(posted) == 1
+
+
+def test_a_move_in_a_channel_the_bot_was_removed_from_asks_for_an_invite(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.make_vendor(tz="Europe/Berlin")
+    add(h)
+    h.fake.workspace.remove_member(SHARED_CHANNEL, BOT_USER)  # someone removed the bot
+    h.runtime.directory.forget_channel(INTERNAL_TEAM, SHARED_CHANNEL)
+    text = reply(h, MOVE)
+    assert "/invite @outsource-bot" in text and "nothing was changed" in text
+    with h.session() as s:
+        assert s.scalar(select(func.count()).select_from(ChangeRequest)) == 0
 
 
 def test_a_rate_limited_check_in_is_answered_at_once_and_posted_once(harness: Harness) -> None:
