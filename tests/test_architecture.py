@@ -13,8 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "storage")
-# The only modules of bot/ that may reach Bolt or the listeners: they start the app.
-ENTRY_POINTS = {"bot.app.cli", "bot.app.web"}
+# The only modules of bot/ that may reach Bolt or the listeners: they start the app (the
+# playground runs it in-process and watches its error handler for `--strict`).
+ENTRY_POINTS = {"bot.app.cli", "bot.app.web", "bot.app.playground"}
 
 
 def _modules() -> dict[str, Path]:

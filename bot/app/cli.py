@@ -185,7 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--script", help="run the lines of FILE instead of reading the keyboard")
     play.add_argument("--db", help="SQLite file to keep (default: a temporary one)")
     play.add_argument(
-        "--start", type=_parse_instant, help="start the clock at this instant (default now)"
+        "--start",
+        type=_parse_instant,
+        help="start the clock at this instant (default now, or where --db FILE left it)",
+    )
+    play.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --script: exit 1 when a line is refused (a line starting with ! must be)",
     )
 
     audit = add("audit", "print the audit log")
@@ -213,7 +220,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             _check_folder(Path(args.db), "--db")
         from bot.app.playground import run_playground
 
-        return run_playground(script=args.script, db_path=args.db, start=args.start)
+        return run_playground(
+            script=args.script, db_path=args.db, start=args.start, strict=args.strict
+        )
     _setup_logging()
     settings = load_settings()
     if args.command == "db":
