@@ -214,14 +214,12 @@ def _tell_cancelled(session: Session, runtime: Runtime, result: service.Cancelle
         },
     )
     for change_id in result.closed_changes:
-        outbox.update_message(
+        service.refresh_change_message(
             session,
             team_id=vendor.team_id,
             channel_id=vendor.channel_id,
-            of=service.change_post_key(change_id),
+            change_id=change_id,
             now=now,
-            kind="change_request",
-            render={"kind": "change.request", "change": change_id},
         )
 
 
@@ -264,14 +262,12 @@ def withdraw(cmd: ChangeWithdraw, req: CommandRequest) -> Reply:
         number=cmd.number,
     )
     cr = view.change
-    outbox.update_message(
+    service.refresh_change_message(
         req.session,
         team_id=view.vendor.team_id,
         channel_id=cr.channel_id or view.vendor.channel_id,
-        of=service.change_post_key(cr.id),
+        change_id=cr.id,
         now=req.runtime.clock.now(),
-        kind="change_request",
-        render={"kind": "change.request", "change": cr.id},
     )
     return Reply(text=views.withdrawn_reply(view))
 
@@ -420,12 +416,10 @@ def on_change_decision(
         or (body.get("container") or {}).get("message_ts"),
     )
     cr = view.change
-    outbox.update_message(
+    service.refresh_change_message(
         session,
         team_id=view.vendor.team_id,
         channel_id=cr.channel_id or channel,
-        of=service.change_post_key(cr.id),
+        change_id=cr.id,
         now=runtime.clock.now(),
-        kind="change_request",
-        render={"kind": "change.request", "change": cr.id},
     )

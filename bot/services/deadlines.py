@@ -664,14 +664,12 @@ def complete(
         detail["cancelled_change_ids"] = cancelled
     for change_id in cancelled:
         # The closed move's message says so and loses its buttons (after the commit).
-        update_message(
+        refresh_change_message(
             session,
             team_id=vendor.team_id,
             channel_id=vendor.channel_id,
-            of=change_post_key(change_id),
+            change_id=change_id,
             now=now,
-            kind="change_request",
-            render={"kind": "change.request", "change": change_id},
         )
     audit.record(
         session,
@@ -1455,6 +1453,22 @@ def _change_message_ts(session: Session, cr: ChangeRequest) -> str | None:
         )
     )
     return ts or cr.message_ts
+
+
+def refresh_change_message(
+    session: Session, *, team_id: str, channel_id: str, change_id: int, now: datetime
+) -> None:
+    """The change request's message shows its current state (chat.update after the commit,
+    rendered when delivered): a decision, a withdrawal, a close."""
+    update_message(
+        session,
+        team_id=team_id,
+        channel_id=channel_id,
+        of=change_post_key(change_id),
+        now=now,
+        kind="change_request",
+        render={"kind": "change.request", "change": change_id},
+    )
 
 
 def change_post_key(change_id: int) -> str:
