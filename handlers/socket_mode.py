@@ -13,15 +13,18 @@ new connection is read within half a second of the disconnect message. Measured 
 Socket Mode server in tests/process: envelopes sent right after the new connection's `hello`
 are acked within ~30 ms in all three cases (built-in client: 1.1 s, 3.1 s, 28 s + 0.3 s).
 
-Our subclass adds two things: a replaced connection does not open a second new one (the old
+Our subclass adds three things: a replaced connection does not open a second new one (the old
 socket's close callback would otherwise ask for yet another URL while the new one is still
-connecting; `apps.connections.open` is rate-limited), and a connection that ends is logged as
-one INFO line rather than two ERRORs.
+connecting; `apps.connections.open` is rate-limited); a replaced connection is ended by its own
+reader thread (see `_end_in_reader`); and a connection that ends is logged as one INFO line
+rather than two ERRORs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from typing import Any
@@ -74,7 +77,14 @@ class _Client(SocketModeClient):
 
     def connect(self) -> None:
         self._session_started = time.monotonic()  # before: connect() starts the monitor
-        super().connect()
+        if self.current_session is not None:
+            _end_in_reader(self.current_session)
+        super().connect()  # closes the old session itself only if its reader did not
+
+    def disconnect(self) -> None:
+        if self.current_session is not None:
+            _end_in_reader(self.current_session)
+        super().disconnect()
 
     def connect_to_new_endpoint(self, force: bool = False) -> None:
         # slack_sdk's version, with "is a new session needed?" decided under the lock: the
@@ -101,6 +111,29 @@ class _Client(SocketModeClient):
             and session is not self._opened
             and time.monotonic() - self._session_started < CONNECTING_GRACE_SECONDS
         )
+
+
+def _end_in_reader(session: Any, wait: float = 1.0) -> None:
+    """End a connection being replaced so that its reader thread lets go of it at once.
+
+    `WebSocketApp.close()` called from another thread closes the socket under the reader
+    thread's selector; epoll then never reports it, and the reader sleeps out its 10-second
+    select timeout before the runner starts reading the new connection (envelopes on it go
+    unacked meanwhile; seen in CI). A shutdown wakes the reader, which sees `keep_running` off
+    and tears the connection down itself; the file descriptor is closed once it has."""
+    ws = session.sock
+    raw = ws.sock if ws is not None else None
+    if raw is None:  # never opened, or already torn down (by its own reader, too)
+        return
+    session.keep_running = False
+    with contextlib.suppress(Exception):
+        ws.send_close()  # the polite close frame; no reply is waited for
+    with contextlib.suppress(OSError):
+        raw.shutdown(socket.SHUT_RDWR)
+    deadline = time.monotonic() + wait
+    while session.sock is ws and time.monotonic() < deadline:
+        time.sleep(0.005)
+    ws.shutdown()  # closes the descriptor (send_close marked it closed, so close() would not)
 
 
 class _Handler(SocketModeHandler):
