@@ -596,7 +596,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Runs in the worker on its way out, after its requests in flight finished (or the
         # grace period ended). Threads still reading from a client must not keep it alive.
         for runtime in worker_runtime:
-            runtime.close()
+            # within the master's grace: SERVE_GRACE_SECONDS less the worker's own wait
+            runtime.close(delivery_timeout=1.5)
         logging.shutdown()
         os._exit(0)
 

@@ -73,12 +73,13 @@ class Runtime:
         timed.clock = FixedClock(instant)
         return timed
 
-    def close(self) -> None:
+    def close(self, delivery_timeout: float = 4.0) -> None:
         """Let go of what the process holds, on the way out of `run`, `serve`'s workers,
         `worker` and `sweep`: the database pool (SQLite checkpoints its WAL on the last
-        close) — after letting deliveries in progress finish, briefly. Safe to call twice."""
+        close) — after letting Slack calls in flight finish, for up to `delivery_timeout`
+        seconds. Safe to call twice."""
         if self._courier is not None:
-            self._courier.close()
+            self._courier.close(delivery_timeout)
         self.db.dispose()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Runtime:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -72,10 +73,12 @@ class Courier:
         """Until every action handed over so far has finished (tests). True when all did."""
         with self._lock:
             pending = list(self._pending)
+        until = None if timeout is None else time.monotonic() + timeout
         done = True
-        for future in pending:
+        for future in pending:  # one deadline for all of them, not `timeout` each
+            left = None if until is None else max(0.0, until - time.monotonic())
             try:
-                future.result(timeout=timeout)
+                future.result(timeout=left)
             except Exception:
                 done = False
         return done
@@ -83,11 +86,16 @@ class Courier:
     def close(self, timeout: float = 4.0) -> None:
         """Stop taking work; wait up to `timeout` for what is running. Rows not delivered stay
         in the outbox for the next sweep (nothing is lost, nothing is sent twice)."""
+        from bot.delivery.outbox import Outbox
+
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is None:
             return
+        outbox = self.runtime.extras.get("outbox")
+        if isinstance(outbox, Outbox):
+            outbox.stop()  # a pass pacing through a long queue would outlast any budget
         self.wait(timeout)
         pool.shutdown(wait=False, cancel_futures=True)
 

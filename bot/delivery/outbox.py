@@ -717,6 +717,13 @@ class Outbox:
         self._slots_lock = threading.Lock()
         self._clients: dict[tuple[str | None, str], WebClient] = {}
         self._clients_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Hand no more posts to Slack, for a process on its way out: a pass in progress lets
+        its calls in flight finish and leaves the rest in the table (claimed rows no longer in
+        hand are released by the next pass, here or in another process)."""
+        self._stopping.set()
 
     @property
     def owner(self) -> Owner:
@@ -741,7 +748,7 @@ class Outbox:
         and forgets old event ids."""
         report = DeliveryReport()
         only = sorted(set(channels)) if channels is not None else None
-        if only is not None and not only:
+        if (only is not None and not only) or self._stopping.is_set():
             return report
         if only is None:
             self.housekeeping(now)
@@ -1049,6 +1056,8 @@ class Outbox:
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
         try:
             while True:
+                if self._stopping.is_set():
+                    return  # calls in flight end in `finally`; queued posts stay in the table
                 if more and waiting < max(self.batch_size // 2, 1) and batches < max_batches:
                     self.owner.ensure_alive()
                     posts, more = self._claim_and_plan(now, report, channels)
@@ -1075,7 +1084,7 @@ class Outbox:
                 if ready and len(inflight) >= self.concurrency:
                     timeout = None  # nothing can start before a call ends
                 if not inflight:
-                    time.sleep(min(timeout or 0.0, 1.0))
+                    self._stopping.wait(min(timeout or 0.0, 1.0))
                     continue
                 done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:

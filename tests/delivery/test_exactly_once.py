@@ -164,6 +164,37 @@ def test_a_slow_post_in_one_channel_does_not_hold_up_another_channel(
         h.close()
 
 
+def test_a_process_on_its_way_out_hands_no_more_posts_to_slack_and_the_rest_go_once(
+    slack: Any, sqlite_url: str
+) -> None:
+    """Stopping must not wait for a courier pacing through a long queue (a `serve` worker has
+    about a second before its master kills it); what it did not hand to Slack stays in the
+    table, and the next pass posts it — once."""
+    h = Harness(slack, sqlite_url, inline_delivery=False)
+    titles = [f"Milestone {n}" for n in range(8)]
+    try:
+        h.make_vendor()
+        h.outbox.pace_seconds = 1.0  # Slack's pace in one channel: about a post a second
+        for title in titles:
+            assert "added" in h.reply_text(h.command(f'deadline add "{title}" 2027-03-20'))
+        time.sleep(1.2)  # the courier is posting, a second apart
+        started = time.monotonic()
+        h.runtime.close(delivery_timeout=1.5)
+        took = time.monotonic() - started
+        assert took < 2.0, f"closing waited {took:.1f} s for the courier"
+        announced = [t for t in titles if _in_channel(h, t)]
+        assert 0 < len(announced) < len(titles)
+    finally:
+        h.close()
+
+    after = Harness(slack, sqlite_url)  # the next pass, here the sweep
+    try:
+        after.sweep()
+        assert {t: len(_in_channel(after, t)) for t in titles} == dict.fromkeys(titles, 1)
+    finally:
+        after.close()
+
+
 # -- the database busy or unusable -------------------------------------------------------------
 
 
