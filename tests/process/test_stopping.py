@@ -19,7 +19,7 @@ from bot.fakeslack import FakeSlack
 from storage.db import Database
 from tests.harness import INTERNAL_TEAM
 from tests.process.socket_mode_server import APP_TOKEN, FakeSocketMode
-from tests.scale.helpers import add_channels, env, free_port, posted_keys, start
+from tests.scale.helpers import Output, add_channels, env, free_port, posted_keys, start
 
 CYCLES = 20
 STOP_LIMIT = 5.0
@@ -39,24 +39,6 @@ def _enqueue(db_url: str, key: str, channel: str) -> None:
             budgeted=False,
         )
     db.dispose()
-
-
-class Output:
-    """A process's combined output, read on a thread so the pipe never fills."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self._thread.start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self.lines.append(line)
-
-    def text(self) -> str:
-        self._thread.join(timeout=5)
-        return "".join(self.lines)
 
 
 def _stop_and_time(proc: subprocess.Popen[str], sig: signal.Signals) -> float:

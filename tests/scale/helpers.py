@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -113,6 +114,25 @@ def start(args: Iterable[str], env: dict[str, str], cwd: Path) -> subprocess.Pop
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+class Output:
+    """A process's combined output, read on a thread so the pipe never fills (a child whose
+    pipe is full blocks in its next log line, holding the logging lock: every thread stops)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        self._thread.join(timeout=5)
+        return "".join(self.lines)
 
 
 def run(args: Iterable[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> Any:
