@@ -19,7 +19,8 @@ from bot.blocks import vendors as views
 from bot.blocks.ids import Action, Callback
 from bot.delivery import outbox
 from bot.errors import UserError
-from bot.services import vendors
+from bot.services.vendors import contacts, events, registration
+from bot.services.vendors.errors import FieldError
 from bot.text.commands import (
     ContactSet,
     ContactsShow,
@@ -51,7 +52,7 @@ def register(app: App) -> None:
 
 @subcommand(VendorAdd)
 def vendor_add(cmd: VendorAdd, req: CommandRequest) -> Reply:
-    change = vendors.add_vendor(
+    change = registration.add_vendor(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -66,13 +67,13 @@ def vendor_add(cmd: VendorAdd, req: CommandRequest) -> Reply:
 
 @subcommand(VendorList)
 def vendor_list(cmd: VendorList, req: CommandRequest) -> Reply:
-    listing = vendors.list_vendors(req.session, runtime=req.runtime, team_id=req.team_id)
+    listing = registration.list_vendors(req.session, runtime=req.runtime, team_id=req.team_id)
     return Reply(*views.vendor_listing(listing))
 
 
 @subcommand(VendorRemove)
 def vendor_remove(cmd: VendorRemove, req: CommandRequest) -> Reply:
-    vendor = vendors.remove_vendor(
+    vendor = registration.remove_vendor(
         req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
     )
     return Reply(*views.vendor_removed(vendor))
@@ -80,7 +81,7 @@ def vendor_remove(cmd: VendorRemove, req: CommandRequest) -> Reply:
 
 @subcommand(VendorRestore)
 def vendor_restore(cmd: VendorRestore, req: CommandRequest) -> Reply:
-    change = vendors.restore_vendor(
+    change = registration.restore_vendor(
         req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
     )
     return Reply(*views.vendor_added(change))
@@ -88,7 +89,7 @@ def vendor_restore(cmd: VendorRestore, req: CommandRequest) -> Reply:
 
 @subcommand(ContactSet)
 def contact_set(cmd: ContactSet, req: CommandRequest) -> Reply:
-    change = vendors.set_contact(
+    change = contacts.set_contact(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -102,7 +103,7 @@ def contact_set(cmd: ContactSet, req: CommandRequest) -> Reply:
 
 @subcommand(ContactsShow)
 def contacts_show(cmd: ContactsShow, req: CommandRequest) -> Reply:
-    overview = vendors.show_contacts(
+    overview = contacts.show_contacts(
         req.session, runtime=req.runtime, team_id=req.team_id, channel_id=req.channel_id
     )
     return Reply(*views.contacts_overview(overview))
@@ -115,7 +116,7 @@ def open_register_modal(
     ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    defaults = vendors.registration_form(
+    defaults = registration.registration_form(
         context["session"],
         runtime=context["runtime"],
         actor=context["actor"],
@@ -130,7 +131,7 @@ def submit_register_modal(
     actor: Actor = context["actor"]
     channel_id = str(kit.decode(view.get("private_metadata")).get("c") or "")
     try:
-        change, contacts = vendors.register_from_form(
+        change, new_contacts = registration.register_from_form(
             context["session"],
             runtime=context["runtime"],
             actor=actor,
@@ -148,7 +149,7 @@ def submit_register_modal(
         channel_id=channel_id,
         user_id=actor.user_id,
         now=context["runtime"].clock.now(),
-        text=views.registered(change, contacts),
+        text=views.registered(change, new_contacts),
         kind="vendor_registered",
     )
 
@@ -158,7 +159,7 @@ def open_pick_modal(
 ) -> None:
     ack()
     value = kit.decode((body.get("actions") or [{}])[0].get("value"))
-    ctx = vendors.pick_contact_form(
+    ctx = contacts.pick_contact_form(
         context["session"],
         runtime=context["runtime"],
         actor=context["actor"],
@@ -175,7 +176,7 @@ def submit_pick_modal(
     actor: Actor = context["actor"]
     meta = kit.decode(view.get("private_metadata"))
     try:
-        change = vendors.pick_contact(
+        change = contacts.pick_contact(
             context["session"],
             runtime=context["runtime"],
             actor=actor,
@@ -218,7 +219,7 @@ def submit_pick_modal(
 def _refuse_form(ack: Ack, context: BoltContext, exc: UserError) -> None:
     """Show the problem next to its field; the request's transaction is rolled back."""
     context["failed"] = True
-    field_name = exc.field if isinstance(exc, vendors.FieldError) else None
+    field_name = exc.field if isinstance(exc, FieldError) else None
     ack(response_action="errors", errors=views.field_errors(field_name, exc.render()))
 
 
@@ -232,7 +233,7 @@ def _event_id(body: dict[str, Any], event: dict[str, Any]) -> str:
 def on_member_joined(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     if not event.get("user") or event.get("user") != context.bot_user_id:
         return  # someone else joined: nothing to do for vendors
-    vendors.bot_joined(
+    events.bot_joined(
         context["session"],
         runtime=context["runtime"],
         team_id=installing_team(context) or "",
@@ -244,7 +245,7 @@ def on_member_joined(event: dict[str, Any], body: dict[str, Any], context: BoltC
 def on_member_left(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     if not event.get("user") or not event.get("channel"):
         return
-    vendors.member_left(
+    events.member_left(
         context["session"],
         runtime=context["runtime"],
         team_id=installing_team(context) or "",
@@ -255,7 +256,7 @@ def on_member_left(event: dict[str, Any], body: dict[str, Any], context: BoltCon
 
 
 def on_channel_shared(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    vendors.channel_shared(
+    events.channel_shared(
         context["session"],
         runtime=context["runtime"],
         team_id=installing_team(context) or "",
@@ -267,7 +268,7 @@ def on_channel_shared(event: dict[str, Any], body: dict[str, Any], context: Bolt
 
 def on_channel_unshared(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     still = event.get("is_ext_shared")
-    vendors.channel_unshared(
+    events.channel_unshared(
         context["session"],
         runtime=context["runtime"],
         team_id=installing_team(context) or "",
@@ -282,7 +283,7 @@ def on_user_change(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     user = event.get("user") or {}
     if not isinstance(user, dict) or not user.get("id"):
         return
-    vendors.user_changed(
+    events.user_changed(
         context["session"],
         runtime=context["runtime"],
         team_id=installing_team(context) or "",

@@ -14,11 +14,13 @@ from bot.time.calendar import describe_region
 from storage.models import BACKUP, INTERNAL, PRIMARY, VENDOR, Contact, Vendor
 
 if TYPE_CHECKING:
-    from bot.services.vendors import (
+    from bot.services.vendors.contacts import (
         ContactChange,
         ContactLine,
         ContactsOverview,
         PickContext,
+    )
+    from bot.services.vendors.registration import (
         RegistrationDefaults,
         VendorChange,
         VendorListing,

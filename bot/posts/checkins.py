@@ -20,7 +20,7 @@ from bot.blocks import checkins as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import checkins as service
 from bot.services import responsiveness
-from bot.services.vendors import active_contacts, internal_primary, vendor_primary
+from bot.services.vendors.lookup import active_contacts, internal_primary, vendor_primary
 from bot.slack.client import LookupDeferred
 from bot.text.escaping import mention_ids
 from bot.time.timeparse import format_local

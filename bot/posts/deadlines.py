@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import deadlines as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import deadlines as service
-from bot.services.vendors import vendor_primary
+from bot.services.vendors.lookup import vendor_primary
 from storage.models import AuditEntry, ChangeRequest, Deadline, Vendor
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import recaps as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import recaps as service
-from bot.services.vendors import active_contacts, vendor_zone
+from bot.services.vendors.lookup import active_contacts, vendor_zone
 from bot.slack.client import LookupDeferred
 from bot.text.transcripts import MAX_TRANSCRIPT_BYTES
 from bot.time.timeparse import format_local

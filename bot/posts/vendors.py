@@ -13,13 +13,8 @@ from bot.blocks import overview as overview_views
 from bot.blocks import vendors as views
 from bot.posts import Message, RenderContext, on_sent, renderer
 from bot.services import offboarding
-from bot.services.vendors import (
-    ROLES,
-    SIDES,
-    ContactChange,
-    contact,
-    vendor_for_channel,
-)
+from bot.services.vendors.contacts import ContactChange
+from bot.services.vendors.lookup import ROLES, SIDES, contact, vendor_for_channel
 from bot.text.escaping import mrkdwn
 from storage.models import BACKUP, PRIMARY, AuditEntry, Contact, Vendor
 from storage.models.records import ExportRequest, OffboardingChecklist

@@ -20,7 +20,7 @@ from bot import audit
 from bot.actors import Actor
 from bot.app.runtime import Runtime
 from bot.errors import NotFound, UserError
-from bot.services.vendors import require_side, require_vendor
+from bot.services.vendors.lookup import require_side, require_vendor
 from bot.slack.client import LookupDeferred
 from bot.text.commands import USAGE
 from bot.text.escaping import slack_escape

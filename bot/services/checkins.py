@@ -45,7 +45,7 @@ from bot.delivery.sweep import SweepContext
 from bot.errors import NotFound, UserError
 from bot.services.messages import ChannelMessage
 from bot.services.responsiveness import SYSTEM, business_calendar, vendor_heard
-from bot.services.vendors import (
+from bot.services.vendors.lookup import (
     internal_primary,
     require_bot_in_channel,
     require_side,

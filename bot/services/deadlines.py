@@ -40,7 +40,7 @@ from bot.delivery.outbox import (
     update_message,
 )
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.services.vendors import (
+from bot.services.vendors.lookup import (
     internal_primary,
     require_bot_in_channel,
     require_side,

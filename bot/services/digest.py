@@ -31,7 +31,7 @@ from bot.app.runtime import Runtime
 from bot.delivery import outbox
 from bot.delivery.sweep import SweepContext
 from bot.services.overview import ResponseFigures, response_figures, zone_named
-from bot.services.vendors import active_contacts
+from bot.services.vendors.lookup import active_contacts
 from bot.slack.client import LookupDeferred
 from bot.time.timeparse import wall_to_utc
 from storage.models import (

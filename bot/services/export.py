@@ -66,7 +66,7 @@ from bot.delivery import outbox
 from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import NotFound
 from bot.services.export_record import Record, write_csv, write_markdown
-from bot.services.vendors import require_side, require_vendor_record
+from bot.services.vendors.lookup import require_side, require_vendor_record
 from bot.text import escaping as slack_text
 from bot.time.timeparse import format_local
 from storage.models import (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.actors import Actor
 from bot.app.runtime import Runtime
 from bot.modules import import_modules
-from bot.services.vendors import VENDOR_WITH_CONTACTS
+from bot.services.vendors.lookup import VENDOR_WITH_CONTACTS
 from storage.models import ResponseClock, Vendor
 
 log = logging.getLogger(__name__)

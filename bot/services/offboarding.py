@@ -37,7 +37,7 @@ from bot.app.runtime import Runtime
 from bot.delivery import outbox
 from bot.errors import NotFound, UserError
 from bot.services.export import ExportOutcome, start_export
-from bot.services.vendors import prefetch, require_side, require_vendor, vendor_zone
+from bot.services.vendors.lookup import prefetch, require_side, require_vendor, vendor_zone
 from bot.slack.client import LookupDeferred
 from bot.text.escaping import mrkdwn
 from bot.time.timeparse import format_local

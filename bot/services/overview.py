@@ -40,7 +40,7 @@ from bot.actors import Actor
 from bot.app.runtime import Runtime
 from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import NotFound
-from bot.services.vendors import active_contacts, require_side, require_vendor
+from bot.services.vendors.lookup import active_contacts, require_side, require_vendor
 from bot.slack.client import LookupDeferred
 from storage.models import (
     INTERNAL,

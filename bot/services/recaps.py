@@ -40,7 +40,7 @@ from bot.delivery.sweep import SweepContext
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services.deadlines import OPEN, add_deadline
 from bot.services.messages import ChannelMessage
-from bot.services.vendors import (
+from bot.services.vendors.lookup import (
     active_contacts,
     internal_primary,
     require_bot_in_channel,

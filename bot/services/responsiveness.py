@@ -38,7 +38,7 @@ from bot.delivery.sweep import SweepContext
 from bot.errors import UserError
 from bot.services.messages import ChannelMessage
 from bot.services.noise import allowed_from
-from bot.services.vendors import (
+from bot.services.vendors.lookup import (
     active_contacts,
     internal_primary,
     require_vendor,
