@@ -26,7 +26,23 @@ from bot.blocks import recaps as views
 from bot.blocks.ids import Action, BlockId, Callback
 from bot.delivery.unit_of_work import after_commit, run_unit
 from bot.errors import UserError
-from bot.services import recaps as service
+from bot.services.recaps.confirmation import confirm
+from bot.services.recaps.form import edit_form, open_form
+from bot.services.recaps.offers import (
+    LaterWork,
+    make_from_offer,
+    plan_make,
+    read_offer_transcript,
+)
+from bot.services.recaps.shortcut import check_shortcut, recap_from_message
+from bot.services.recaps.submission import (
+    FieldError,
+    RecapSubmission,
+    check_submission,
+    read_submitted_transcript,
+    submit_form,
+)
+from bot.services.recaps.transcript_files import read_transcript, transcript_in
 from bot.text.commands import RecapOpen
 from bot.text.escaping import unescape
 from handlers.background import BackgroundWork, hand_over
@@ -47,9 +63,7 @@ def register(app: App) -> None:
 
 @subcommand(RecapOpen)
 def open_recap(cmd: RecapOpen, req: CommandRequest) -> Reply | None:
-    form = service.open_form(
-        req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
-    )
+    form = open_form(req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id)
     open_modal(req.session, req.client, req.trigger_id, views.recap_modal(form))
     return None
 
@@ -68,7 +82,7 @@ def on_submit(
     view = body.get("view")
     if not isinstance(view, dict):
         view = {}
-    submission = service.RecapSubmission(
+    submission = RecapSubmission(
         metadata=_decode(view.get("private_metadata")),
         summary=_text(_value(view, BlockId.SUMMARY, "value")),
         call_date=_text(_value(view, BlockId.RECAP_CALL_DATE, "selected_date")),
@@ -83,13 +97,11 @@ def on_submit(
             # (a refused submission downloads nothing); the request's unit stores the recap.
             run_unit(
                 runtime,
-                lambda s: service.check_submission(s, runtime=runtime, actor=actor, sub=submission),
+                lambda s: check_submission(s, runtime=runtime, actor=actor, sub=submission),
             )
-            transcript = service.read_submitted_transcript(runtime, actor=actor, sub=submission)
-        service.submit_form(
-            session, runtime=runtime, actor=actor, sub=submission, transcript=transcript
-        )
-    except service.FieldError as exc:
+            transcript = read_submitted_transcript(runtime, actor=actor, sub=submission)
+        submit_form(session, runtime=runtime, actor=actor, sub=submission, transcript=transcript)
+    except FieldError as exc:
         context["failed"] = True  # nothing of this submission is kept
         ack(response_action="errors", errors={exc.block_id: exc.message[:1900]})
         return
@@ -148,7 +160,7 @@ def on_shortcut(
     ack()
     message = _dict(body.get("message"))
     channel_id = _channel(body)
-    file = service.check_shortcut(
+    file = check_shortcut(
         session, runtime=runtime, actor=actor, channel_id=channel_id, message=message
     )
     if file is not None:
@@ -161,12 +173,12 @@ def on_shortcut(
 def recap_from_message_later(runtime: Runtime, actor: Actor, body: dict[str, Any]) -> None:
     message = _dict(body.get("message"))
     channel_id = _channel(body)
-    file = service.transcript_in(message)
-    transcript = service.read_transcript(runtime, actor.team_id, file) if file else None
+    file = transcript_in(message)
+    transcript = read_transcript(runtime, actor.team_id, file) if file else None
     permalink = _permalink(runtime, actor.team_id, channel_id, message.get("ts"))
     run_unit(
         runtime,
-        lambda session: service.recap_from_message(
+        lambda session: recap_from_message(
             session,
             runtime=runtime,
             actor=actor,
@@ -227,7 +239,7 @@ def on_confirm(
     ack()
     action_id = str((body.get("actions") or [{}])[0].get("action_id") or "")
     side = INTERNAL if action_id == Action.RECAP_CONFIRM_INTERNAL else VENDOR
-    service.confirm(
+    confirm(
         session,
         runtime=runtime,
         actor=actor,
@@ -247,7 +259,7 @@ def on_edit(
     client: WebClient,
 ) -> None:
     ack()
-    form = service.edit_form(
+    form = edit_form(
         session,
         runtime=runtime,
         actor=actor,
@@ -269,7 +281,7 @@ def on_make(
     context: BoltContext,
 ) -> None:
     ack()
-    plan = service.plan_make(
+    plan = plan_make(
         session, runtime=runtime, actor=actor, value=_button_value(body), channel_id=_channel(body)
     )
     if plan.form is not None:
@@ -282,16 +294,16 @@ def on_make(
     hand_over(context, body, make_later(plan.later))
 
 
-def make_later(work: service.LaterWork) -> BackgroundWork:
+def make_later(work: LaterWork) -> BackgroundWork:
     """The recap of an offer, made after the click's answer: the transcript downloaded and the
     permalink read outside any transaction, then the recap stored in a unit of its own."""
 
     def run(runtime: Runtime, actor: Actor, body: dict[str, Any]) -> None:
-        transcript = service.read_offer_transcript(runtime, work)
+        transcript = read_offer_transcript(runtime, work)
         permalink = _permalink(runtime, work.team_id, work.channel_id, work.message_ts)
         run_unit(
             runtime,
-            lambda session: service.make_from_offer(
+            lambda session: make_from_offer(
                 session,
                 runtime=runtime,
                 actor=actor,

@@ -17,7 +17,7 @@ from bot.blocks.ids import Action, BlockId, Callback
 from bot.text import escaping as slack_text
 
 if TYPE_CHECKING:
-    from bot.services.recaps import RecapForm
+    from bot.services.recaps.form import RecapForm
 
 Block = dict[str, Any]
 

@@ -37,7 +37,7 @@ SweepStep = Callable[[Session, SweepContext], int]
 # each step enqueues into the outbox, and delivery happens once after all of them.
 STEP_MODULES = [
     "bot.services.deadlines",
-    "bot.services.recaps",
+    "bot.services.recaps.nudges",
     "bot.services.checkins",
     "bot.services.responsiveness",
     "bot.services.digest",

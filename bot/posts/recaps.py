@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import recaps as views
 from bot.posts import Message, RenderContext, on_sent, renderer
-from bot.services import recaps as service
+from bot.services.recaps.confirmation import unconfirmed_sides
+from bot.services.recaps.items import items_of
+from bot.services.recaps.nudges import CONFIRM_NUDGE, MENTION_NUDGE, recapped_since
+from bot.services.recaps.offers import OFFER, offer_to_render
+from bot.services.recaps.record import RECORD, SOURCE_LABELS, record_posted, side_label
+from bot.services.recaps.submission import UNLINKED, still_open
+from bot.services.recaps.transcript_files import MB
 from bot.services.vendors.lookup import active_contacts, vendor_zone
 from bot.slack.client import LookupDeferred
 from bot.text.transcripts import MAX_TRANSCRIPT_BYTES
@@ -42,7 +48,7 @@ def _live_users(ctx: RenderContext, vendor: Vendor) -> set[str]:
 def record_view(vendor: Vendor, recap: Recap, *, live_users: set[str]) -> views.RecapView:
     """The record as the view shows it: its items, where it came from, who confirmed."""
     tz = vendor_zone(vendor)
-    ext, numbers = service.items_of(recap)
+    ext, numbers = items_of(recap)
     local_call = recap.call_at.astimezone(tz)
     items = [
         views.ItemView(
@@ -57,7 +63,7 @@ def record_view(vendor: Vendor, recap: Recap, *, live_users: set[str]) -> views.
         )
         for item, number in zip(ext.action_items, numbers, strict=False)
     ]
-    source = service.SOURCE_LABELS.get(recap.source)
+    source = SOURCE_LABELS.get(recap.source)
     if recap.transcript_name and recap.source == "file":
         source = f"transcript {recap.transcript_name}"
     elif recap.transcript_name:
@@ -78,12 +84,12 @@ def record_view(vendor: Vendor, recap: Recap, *, live_users: set[str]) -> views.
         live_users=frozenset(live_users),
     )
     view.internal = views.Confirmation(
-        service.side_label(vendor, INTERNAL),
+        side_label(vendor, INTERNAL),
         recap.internal_confirmed_by,
         format_local(recap.internal_confirmed_at, tz) if recap.internal_confirmed_at else None,
     )
     view.vendor = views.Confirmation(
-        service.side_label(vendor, VENDOR),
+        side_label(vendor, VENDOR),
         recap.vendor_confirmed_by,
         format_local(recap.vendor_confirmed_at, tz) if recap.vendor_confirmed_at else None,
     )
@@ -103,7 +109,7 @@ def _recap(ctx: RenderContext) -> tuple[Recap, Vendor] | None:
     return recap, vendor
 
 
-@renderer(service.RECORD)
+@renderer(RECORD)
 def record(ctx: RenderContext) -> Message | None:
     """The record in its current state: items, confirmations, the buttons still to press."""
     found = _recap(ctx)
@@ -116,25 +122,25 @@ def record(ctx: RenderContext) -> Message | None:
     return Message(text, blocks)
 
 
-@on_sent(service.RECORD)
-def record_posted(session: Session, data: dict[str, Any], channel_id: str, ts: str) -> None:
+@on_sent(RECORD)
+def recap_record_posted(session: Session, data: dict[str, Any], channel_id: str, ts: str) -> None:
     """Where the record is: its thread, its buttons and its nudge refer to it."""
-    service.record_posted(session, data.get("recap"), ts)
+    record_posted(session, data.get("recap"), ts)
 
 
-@renderer(service.OFFER)
+@renderer(OFFER)
 def offer(ctx: RenderContext) -> Message | None:
     """**Make a recap** in the thread (or, for a file too large to read, a note saying so);
     none once a recap was made of it or its vendor archived."""
-    found = service.offer_to_render(ctx.session, ctx.data.get("offer"))
+    found = offer_to_render(ctx.session, ctx.data.get("offer"))
     if found is None:
         return None
     row, _ = found
     if row.state == "refused":
         text, summary = views.too_large_message(
             name=row.file_name or "That file",
-            size_mb=float(row.file_size or 0) / service.MB,
-            limit_mb=MAX_TRANSCRIPT_BYTES / service.MB,
+            size_mb=float(row.file_size or 0) / MB,
+            limit_mb=MAX_TRANSCRIPT_BYTES / MB,
         )
         return Message(text, summary=summary)
     if row.kind == "file":
@@ -147,11 +153,11 @@ def offer(ctx: RenderContext) -> Message | None:
     return Message(text, blocks, summary)
 
 
-@renderer(service.MENTION_NUDGE)
+@renderer(MENTION_NUDGE)
 def mention_nudge(ctx: RenderContext) -> Message | None:
     """A call mentioned with no recap: none if a recap was made in the channel meanwhile."""
     mention = ctx.session.get(CallMention, int(ctx.data.get("mention") or 0))
-    if mention is None or service.recapped_since(ctx.session, mention) is not None:
+    if mention is None or recapped_since(ctx.session, mention) is not None:
         return None
     vendor = ctx.session.get(Vendor, mention.vendor_id)
     if vendor is None or vendor.archived_at is not None:
@@ -160,7 +166,7 @@ def mention_nudge(ctx: RenderContext) -> Message | None:
     return Message(text, blocks, summary)
 
 
-@renderer(service.CONFIRM_NUDGE)
+@renderer(CONFIRM_NUDGE)
 def confirm_nudge(ctx: RenderContext) -> Message | None:
     """The sides that have still not confirmed the record, as of delivery; none once both did,
     or once the record was edited (the new revision has a nudge of its own)."""
@@ -170,13 +176,13 @@ def confirm_nudge(ctx: RenderContext) -> Message | None:
     recap, vendor = found
     if vendor.archived_at is not None or recap.revision != int(ctx.data.get("revision") or 0):
         return None
-    missing = service.unconfirmed_sides(vendor, recap)
+    missing = unconfirmed_sides(vendor, recap)
     if not missing:
         return None
     local_call = recap.call_at.astimezone(vendor_zone(vendor))
     text, summary = views.confirm_nudge(
         sides=[
-            service.side_label(vendor, side) if side == VENDOR else "the internal team"
+            side_label(vendor, side) if side == VENDOR else "the internal team"
             for side, _ in missing
         ],
         who=[user for _, user in missing if user],
@@ -185,12 +191,12 @@ def confirm_nudge(ctx: RenderContext) -> Message | None:
     return Message(text, summary=summary)
 
 
-@renderer(service.UNLINKED)
+@renderer(UNLINKED)
 def unlinked(ctx: RenderContext) -> Message | None:
     """To the editor: the deadlines from items the edit dropped that still run (none if all
     were closed meanwhile)."""
     numbers = [int(n) for n in ctx.data.get("deadlines") or []]
-    still_open = service.still_open(ctx.session, int(ctx.data.get("vendor") or 0), numbers)
-    if not still_open:
+    open_numbers = still_open(ctx.session, int(ctx.data.get("vendor") or 0), numbers)
+    if not open_numbers:
         return None
-    return Message(views.unlinked_notice(still_open, internal=bool(ctx.data.get("internal"))))
+    return Message(views.unlinked_notice(open_numbers, internal=bool(ctx.data.get("internal"))))

@@ -62,7 +62,7 @@ MessageObserver = Callable[[Session, Runtime, ChannelMessage], None]
 # Modules that define `message_observers: list[MessageObserver]`.
 OBSERVER_MODULES = [
     "bot.services.vendors",
-    "bot.services.recaps",
+    "bot.services.recaps.observation",
     "bot.services.checkins",
     "bot.services.responsiveness",
 ]

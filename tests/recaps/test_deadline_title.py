@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.recaps import deadline_title
+from bot.services.recaps.items import deadline_title
 from bot.text.extraction import ActionItem
 
 
