@@ -19,7 +19,7 @@ from storage.db import normalize_url, upgrade
 from storage.models import Base
 from tests.harness import Harness, populate
 
-pytest_plugins = ["tests.slack_fake.plugin"]
+pytest_plugins = ["tests.fakeslack.plugin"]
 
 # The rule the code keeps: no Slack Web API call while a database transaction is open.
 # In the tests a call that breaks it fails loudly.

@@ -9,7 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 from bot.fakeslack import FakeSlack
-from tests.cli.test_cli import SECRET, served  # noqa: F401 - the fixture
+from tests.app.test_cli import SECRET, served  # noqa: F401 - the fixture
 from tests.edge.conftest import signed_headers as _signed
 
 

@@ -1,4 +1,4 @@
-"""pytest fixtures for the fake Slack. Load with `pytest_plugins = ["tests.slack_fake.plugin"]`."""
+"""pytest fixtures for the fake Slack. Load with `pytest_plugins = ["tests.fakeslack.plugin"]`."""
 
 from __future__ import annotations
 

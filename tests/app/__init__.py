@@ -1,0 +1,1 @@
+"""Tests of bot/app: the command line, the playground and its examples."""

@@ -1,0 +1,1 @@
+"""Tests of bot/slack: installations (OAuth, multi-workspace) and the manifest."""
