@@ -249,17 +249,38 @@ def create_export(
     )
     session.add(req)
     session.flush()
-    audit.record(
+    _audit(
         session,
-        team_id=vendor.team_id,
+        req,
         actor=requested_by,
         action="export.request",
-        subject=f"export {req.id} ({fmt})",
         at=now,
-        vendor_id=vendor.id,
-        detail={"export_id": req.id, "fmt": fmt, "reason": reason},
+        detail={"fmt": fmt, "reason": reason},
     )
     return req
+
+
+def _audit(
+    session: Session,
+    req: ExportRequest,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    detail: dict[str, Any],
+    to: str | None = None,
+) -> None:
+    """One audit entry about an export request; its id leads the detail."""
+    audit.record(
+        session,
+        team_id=req.team_id,
+        actor=actor,
+        action=action,
+        subject=f"export {req.id} ({req.fmt})" + (f" to {to}" if to else ""),
+        at=at,
+        vendor_id=req.vendor_id,
+        detail={"export_id": req.id, **detail},
+    )
 
 
 def _request_key(request_key: str) -> str:
@@ -307,6 +328,20 @@ def request_export(
     """`/outsource export [md|csv]` in a vendor channel (internal side only). An archived
     vendor's record stays reachable, as `vendor remove` promises."""
     vendor = require_vendor_record(session, team_id=actor.team_id, channel_id=channel_id)
+    return _export_by(session, runtime, vendor, actor, fmt, "command", now, request_key)
+
+
+def _export_by(
+    session: Session,
+    runtime: Runtime,
+    vendor: Vendor,
+    actor: Actor,
+    fmt: str,
+    reason: str,
+    now: datetime,
+    request_key: str | None,
+) -> ExportOutcome:
+    """An export asked for by a person: the internal side only."""
     require_side(runtime, vendor, actor, INTERNAL, "export the written record")
     return start_export(
         session,
@@ -314,7 +349,7 @@ def request_export(
         vendor=vendor,
         requested_by=actor.user_id,
         fmt=fmt,
-        reason="command",
+        reason=reason,
         now=now,
         request_key=request_key,
     )
@@ -335,17 +370,7 @@ def request_export_for_vendor(
     vendor = session.get(Vendor, vendor_id)
     if vendor is None or vendor.team_id != actor.team_id or vendor.archived_at is not None:
         raise NotFound("That vendor is no longer active.")
-    require_side(runtime, vendor, actor, INTERNAL, "export the written record")
-    outcome = start_export(
-        session,
-        runtime=runtime,
-        vendor=vendor,
-        requested_by=actor.user_id,
-        fmt=fmt,
-        reason="home",
-        now=now,
-        request_key=request_key,
-    )
+    outcome = _export_by(session, runtime, vendor, actor, fmt, "home", now, request_key)
     if outcome.request is not None and not outcome.inline:
         _notice(session, outcome.request, "preparing", now=now)
     return outcome
@@ -560,20 +585,14 @@ def _record_sent(
     req.filename = str(file.get("name") or "")[:200] or None
     req.file_id = str(file.get("id") or "")[:32] or None
     req.last_error = None
-    audit.record(
+    _audit(
         session,
-        team_id=req.team_id,
+        req,
         actor=BOT_ACTOR,
         action="export.sent",
-        subject=f"export {req.id} ({req.fmt}) to {req.requested_by}",
         at=now,
-        vendor_id=req.vendor_id,
-        detail={
-            "export_id": req.id,
-            "file_id": req.file_id,
-            "items": items,
-            "attempt": req.attempts,
-        },
+        to=req.requested_by,
+        detail={"file_id": req.file_id, "items": items, "attempt": req.attempts},
     )
 
 
@@ -592,15 +611,13 @@ def _record_failure(session: Session, *, export_id: int, error: str, now: dateti
     else:
         req.state = PENDING
         req.next_attempt_at = now + _backoff(req.attempts)
-    audit.record(
+    _audit(
         session,
-        team_id=req.team_id,
+        req,
         actor=BOT_ACTOR,
         action="export.failed" if gave_up else "export.retry",
-        subject=f"export {req.id} ({req.fmt})",
         at=now,
-        vendor_id=req.vendor_id,
-        detail={"export_id": req.id, "attempt": req.attempts, "error": error[:200]},
+        detail={"attempt": req.attempts, "error": error[:200]},
     )
     # One "it will come" DM per export (the key has no attempt number), one "gave up" DM.
     _notice(session, req, "gave-up" if gave_up else "upload-failed", now=now)
