@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from bot.app.config import Settings
 from bot.app.runtime import build_runtime
 from bot.delivery.sweep import SweepContext
-from bot.services.deadlines import due_query, remind_due
+from bot.services.deadlines.reminders import due_query, remind_due
 from bot.time.clock import ManualClock
 from storage.db import Database, normalize_url
 from storage.models import Base, Vendor

@@ -19,7 +19,27 @@ from bot.blocks.ids import Action
 from bot.delivery import outbox
 from bot.delivery.unit_of_work import after_commit
 from bot.errors import UserError
-from bot.services import deadlines as service
+from bot.services.deadlines.change_requests import (
+    ChangeView,
+    change_post_key,
+    decide_change,
+    refresh_change_message,
+    request_change,
+    request_move,
+    withdraw_change,
+)
+from bot.services.deadlines.corrections import (
+    UNDO_WINDOW,
+    Cancelled,
+    Corrected,
+    cancel_deadline,
+    rename_deadline,
+    set_owner,
+    undo_add,
+)
+from bot.services.deadlines.creation import add_from_command
+from bot.services.deadlines.listing import list_deadlines, show_deadline
+from bot.services.deadlines.progress import acknowledge, complete
 from bot.text.commands import (
     ChangeRequestCmd,
     ChangeWithdraw,
@@ -53,7 +73,7 @@ def register(app: App) -> None:
 
 @subcommand(DeadlineAdd)
 def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
-    added = service.add_from_command(
+    added = add_from_command(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -64,9 +84,7 @@ def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
         milestone=cmd.milestone,
         parent_number=cmd.parent_number,
     )
-    text, blocks = views.added_reply(
-        added, undo_minutes=int(service.UNDO_WINDOW.total_seconds() // 60)
-    )
+    text, blocks = views.added_reply(added, undo_minutes=int(UNDO_WINDOW.total_seconds() // 60))
     # Both sides see the new deadline in the channel (and the vendor can acknowledge it now):
     # posted after the commit, by the outbox.
     vendor = added.vendor
@@ -89,7 +107,7 @@ def add(cmd: DeadlineAdd, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineList)
 def list_(cmd: DeadlineList, req: CommandRequest) -> Reply:
-    listing = service.list_deadlines(
+    listing = list_deadlines(
         req.session, runtime=req.runtime, actor=req.actor, channel_id=req.channel_id
     )
     text, blocks = views.listing(listing)
@@ -98,7 +116,7 @@ def list_(cmd: DeadlineList, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineShow)
 def show(cmd: DeadlineShow, req: CommandRequest) -> Reply:
-    detail = service.show_deadline(
+    detail = show_deadline(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -111,7 +129,7 @@ def show(cmd: DeadlineShow, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineDone)
 def done(cmd: DeadlineDone, req: CommandRequest) -> Reply:
-    deadline = service.complete(
+    deadline = complete(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -123,7 +141,7 @@ def done(cmd: DeadlineDone, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineMove)
 def move(cmd: DeadlineMove, req: CommandRequest) -> Reply:
-    view = service.request_move(
+    view = request_move(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -138,7 +156,7 @@ def move(cmd: DeadlineMove, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineCancel)
 def cancel(cmd: DeadlineCancel, req: CommandRequest) -> Reply:
-    result = service.cancel_deadline(
+    result = cancel_deadline(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -152,7 +170,7 @@ def cancel(cmd: DeadlineCancel, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineRename)
 def rename(cmd: DeadlineRename, req: CommandRequest) -> Reply:
-    result = service.rename_deadline(
+    result = rename_deadline(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -166,7 +184,7 @@ def rename(cmd: DeadlineRename, req: CommandRequest) -> Reply:
 
 @subcommand(DeadlineOwner)
 def owner(cmd: DeadlineOwner, req: CommandRequest) -> Reply:
-    result = service.set_owner(
+    result = set_owner(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -183,7 +201,7 @@ def announcement_key(deadline_id: int) -> str:
     return f"announce:deadline:{deadline_id}"
 
 
-def _tell_cancelled(session: Session, runtime: Runtime, result: service.Cancelled) -> None:
+def _tell_cancelled(session: Session, runtime: Runtime, result: Cancelled) -> None:
     """After a cancel, the channel is told (an Undo only rewrites the deadline's note), the
     note loses its buttons, and the change requests it closed say so."""
     deadline, vendor = result.deadline, result.vendor
@@ -214,7 +232,7 @@ def _tell_cancelled(session: Session, runtime: Runtime, result: service.Cancelle
         },
     )
     for change_id in result.closed_changes:
-        service.refresh_change_message(
+        refresh_change_message(
             session,
             team_id=vendor.team_id,
             channel_id=vendor.channel_id,
@@ -223,7 +241,7 @@ def _tell_cancelled(session: Session, runtime: Runtime, result: service.Cancelle
         )
 
 
-def _tell_corrected(req: CommandRequest, result: service.Corrected, what: str, kind: str) -> None:
+def _tell_corrected(req: CommandRequest, result: Corrected, what: str, kind: str) -> None:
     """The channel's note of a rename or a new owner, rendered from its audit row (one note per
     correction: the key is the audit row's)."""
     vendor = result.vendor
@@ -241,7 +259,7 @@ def _tell_corrected(req: CommandRequest, result: service.Corrected, what: str, k
 
 @subcommand(ChangeRequestCmd)
 def change(cmd: ChangeRequestCmd, req: CommandRequest) -> Reply:
-    view = service.request_change(
+    view = request_change(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -254,7 +272,7 @@ def change(cmd: ChangeRequestCmd, req: CommandRequest) -> Reply:
 
 @subcommand(ChangeWithdraw)
 def withdraw(cmd: ChangeWithdraw, req: CommandRequest) -> Reply:
-    view = service.withdraw_change(
+    view = withdraw_change(
         req.session,
         runtime=req.runtime,
         actor=req.actor,
@@ -262,7 +280,7 @@ def withdraw(cmd: ChangeWithdraw, req: CommandRequest) -> Reply:
         number=cmd.number,
     )
     cr = view.change
-    service.refresh_change_message(
+    refresh_change_message(
         req.session,
         team_id=view.vendor.team_id,
         channel_id=cr.channel_id or view.vendor.channel_id,
@@ -272,7 +290,7 @@ def withdraw(cmd: ChangeWithdraw, req: CommandRequest) -> Reply:
     return Reply(text=views.withdrawn_reply(view))
 
 
-def _post_change(req: CommandRequest, view: service.ChangeView) -> None:
+def _post_change(req: CommandRequest, view: ChangeView) -> None:
     """The change request message is the direct answer to the command: written to the outbox
     with the change, posted right after the commit (its approvals update it in place)."""
     cr, vendor = view.change, view.vendor
@@ -280,7 +298,7 @@ def _post_change(req: CommandRequest, view: service.ChangeView) -> None:
         req.session,
         team_id=vendor.team_id,
         channel_id=vendor.channel_id,
-        key=service.change_post_key(cr.id),
+        key=change_post_key(cr.id),
         kind="change_request",
         now=req.runtime.clock.now(),
         render={"kind": "change.request", "change": cr.id},
@@ -340,7 +358,7 @@ def on_acknowledge(
 ) -> None:
     ack()
     channel, value, _ = _clicked(body)
-    deadline = service.acknowledge(
+    deadline = acknowledge(
         session, runtime=runtime, actor=actor, deadline_id=_int(value.get("d")), channel_id=channel
     )
     _update_reminder(session, runtime, body, deadline)
@@ -356,7 +374,7 @@ def on_mark_done(
 ) -> None:
     ack()
     channel, value, _ = _clicked(body)
-    deadline = service.complete(
+    deadline = complete(
         session, runtime=runtime, actor=actor, channel_id=channel, deadline_id=_int(value.get("d"))
     )
     _update_reminder(session, runtime, body, deadline)
@@ -374,7 +392,7 @@ def on_undo(
     confirmation says so in place."""
     ack()
     channel, value, _ = _clicked(body)
-    result = service.undo_add(
+    result = undo_add(
         session, runtime=runtime, actor=actor, deadline_id=_int(value.get("d")), channel_id=channel
     )
     _tell_cancelled(session, runtime, result)
@@ -404,7 +422,7 @@ def on_change_decision(
     ack()
     channel, value, action_id = _clicked(body)
     side, approve = DECISIONS[Action(action_id)]
-    view = service.decide_change(
+    view = decide_change(
         session,
         runtime=runtime,
         actor=actor,
@@ -416,7 +434,7 @@ def on_change_decision(
         or (body.get("container") or {}).get("message_ts"),
     )
     cr = view.change
-    service.refresh_change_message(
+    refresh_change_message(
         session,
         team_id=view.vendor.team_id,
         channel_id=cr.channel_id or channel,

@@ -18,14 +18,10 @@ from bot.text.escaping import plain as one_line
 from bot.time.timeparse import format_both, format_local
 
 if TYPE_CHECKING:
-    from bot.services.deadlines import (
-        Added,
-        ChangeView,
-        Detail,
-        ListedDeadline,
-        Listing,
-        ReminderStep,
-    )
+    from bot.services.deadlines.change_requests import ChangeView
+    from bot.services.deadlines.creation import Added
+    from bot.services.deadlines.listing import Detail, ListedDeadline, Listing
+    from bot.services.deadlines.schedule import ReminderStep
     from storage.models import ChangeRequest, Deadline, Vendor
 
 Block = dict[str, Any]

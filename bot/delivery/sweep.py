@@ -36,7 +36,7 @@ SweepStep = Callable[[Session, SweepContext], int]
 # Modules that define a `sweep_steps` list of (name, step). Order matters only for readability:
 # each step enqueues into the outbox, and delivery happens once after all of them.
 STEP_MODULES = [
-    "bot.services.deadlines",
+    "bot.services.deadlines.reminders",
     "bot.services.recaps.nudges",
     "bot.services.checkins",
     "bot.services.responsiveness",

@@ -11,21 +11,24 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import deadlines as views
 from bot.posts import Message, RenderContext, on_sent, renderer
-from bot.services import deadlines as service
+from bot.services.deadlines.change_requests import ChangeView
+from bot.services.deadlines.common import APPROVED, CANCELLED, OPEN
+from bot.services.deadlines.schedule import STEP_BY_NAME
+from bot.services.deadlines.zones import deadline_zone
 from bot.services.vendors.lookup import vendor_primary
 from storage.models import AuditEntry, ChangeRequest, Deadline, Vendor
 
 
 def _zone(ctx: RenderContext, vendor: Vendor) -> ZoneInfo:
     if ctx.runtime is not None:
-        return service.deadline_zone(ctx.runtime, vendor)
+        return deadline_zone(ctx.runtime, vendor)
     return ZoneInfo(vendor.tz or "UTC")
 
 
 def _open_deadline(session: Session, data: dict[str, Any]) -> Deadline | None:
     """The deadline a post is about, while a post about it still makes sense."""
     deadline = session.get(Deadline, int(data.get("deadline") or 0))
-    if deadline is None or deadline.state != service.OPEN:
+    if deadline is None or deadline.state != OPEN:
         return None
     if deadline.vendor.archived_at is not None:
         return None
@@ -39,7 +42,7 @@ def reminder(ctx: RenderContext) -> Message | None:
     deadline = _open_deadline(ctx.session, ctx.data)
     if deadline is None or deadline.revision != int(ctx.data.get("revision") or 0):
         return None
-    step = service.STEP_BY_NAME.get(str(ctx.data.get("step")))
+    step = STEP_BY_NAME.get(str(ctx.data.get("step")))
     if step is None:
         return None
     vendor = deadline.vendor
@@ -64,7 +67,7 @@ def escalations(ctx: RenderContext) -> Message | None:
     ids = [int(i) for i in ctx.data.get("deadlines") or []]
     rows = ctx.session.scalars(
         select(Deadline)
-        .where(Deadline.id.in_(ids), Deadline.state == service.OPEN, Deadline.due_at < ctx.now)
+        .where(Deadline.id.in_(ids), Deadline.state == OPEN, Deadline.due_at < ctx.now)
         .order_by(Deadline.due_at, Deadline.id)
     ).all()
     items: list[tuple[Deadline, Vendor, ZoneInfo, int, str | None]] = []
@@ -107,7 +110,7 @@ def announcement(ctx: RenderContext) -> Message | None:
 def cancelled(ctx: RenderContext) -> Message | None:
     """Both sides are told in the channel that a deadline was cancelled, and why."""
     deadline = ctx.session.get(Deadline, int(ctx.data.get("deadline") or 0))
-    if deadline is None or deadline.state != service.CANCELLED:
+    if deadline is None or deadline.state != CANCELLED:
         return None
     vendor = deadline.vendor
     owner = deadline.owner_user_id or (p.user_id if (p := vendor_primary(vendor)) else None)
@@ -181,12 +184,12 @@ def change_request(ctx: RenderContext) -> Message | None:
     if vendor is None:
         return None
     deadline = ctx.session.get(Deadline, cr.deadline_id) if cr.deadline_id else None
-    view = service.ChangeView(
+    view = ChangeView(
         change=cr,
         vendor=vendor,
         deadline=deadline,
         vendor_tz=_zone(ctx, vendor),
-        moved=cr.state == service.APPROVED and cr.new_due_at is not None,
+        moved=cr.state == APPROVED and cr.new_due_at is not None,
     )
     message = views.change_message(view)
     return Message(message["text"], message.get("blocks"))

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.app.runtime import Runtime
-from bot.services.deadlines import add_deadline
+from bot.services.deadlines.creation import add_deadline
 from bot.services.vendors.lookup import (
     active_contacts,
     internal_primary,

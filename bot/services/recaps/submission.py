@@ -17,7 +17,7 @@ from bot.app.runtime import Runtime
 from bot.blocks.ids import BlockId
 from bot.delivery import outbox
 from bot.errors import UserError
-from bot.services.deadlines import OPEN
+from bot.services.deadlines.common import OPEN
 from bot.services.recaps.common import (
     default_participants,
     host_actor,
