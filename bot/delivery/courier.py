@@ -86,15 +86,15 @@ class Courier:
     def close(self, timeout: float = 4.0) -> None:
         """Stop taking work; wait up to `timeout` for what is running. Rows not delivered stay
         in the outbox for the next sweep (nothing is lost, nothing is sent twice)."""
-        from bot.delivery.outbox import Outbox
+        from bot.delivery.outbox import existing_outbox
 
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is None:
             return
-        outbox = self.runtime.extras.get("outbox")
-        if isinstance(outbox, Outbox):
+        outbox = existing_outbox(self.runtime)
+        if outbox is not None:
             outbox.stop()  # a pass pacing through a long queue would outlast any budget
         self.wait(timeout)
         pool.shutdown(wait=False, cancel_futures=True)

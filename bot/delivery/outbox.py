@@ -1516,12 +1516,18 @@ def _move_statement(columns: tuple[str, ...]) -> Any:
     )
 
 
+def existing_outbox(runtime: Runtime) -> Outbox | None:
+    """The process's outbox if one was made (see `outbox_for`)."""
+    outbox = runtime.extras.get("outbox")
+    return outbox if isinstance(outbox, Outbox) else None
+
+
 def outbox_for(runtime: Runtime) -> Outbox:
     """The process's outbox (one per process: it remembers each channel's pace)."""
     from bot.services.noise import NoisePolicy
 
-    outbox = runtime.extras.get("outbox")
-    if isinstance(outbox, Outbox):
+    outbox = existing_outbox(runtime)
+    if outbox is not None:
         return outbox
     outbox = Outbox(runtime.db, runtime.client_factory, policy=NoisePolicy(), runtime=runtime)
     runtime.extras["outbox"] = outbox

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import and_, func, or_, select
 
+from bot.delivery.outbox import IN_FLIGHT, PENDING
 from bot.delivery.unit_of_work import DatabaseUnavailable
 from bot.fakeslack import FakeSlack, SlackRequestSender
 from bot.fakeslack.signing import message_event
@@ -174,8 +175,8 @@ def _left_to_deliver(h: Harness, now: datetime) -> int:
             s.scalar(
                 select(func.count()).where(
                     or_(
-                        m.state.in_(["claimed", "sending", "unsure"]),
-                        and_(m.state == "pending", m.not_before <= now),
+                        m.state.in_(IN_FLIGHT),
+                        and_(m.state == PENDING, m.not_before <= now),
                     )
                 )
             )
