@@ -370,3 +370,118 @@ def test_board_minutes_resolutions_and_reviewed_items() -> None:
 def test_a_named_checkbox_is_a_task_unless_it_is_only_names() -> None:
     text = "- [ ] Mara: Blog post on the sprint results\n- [ ] Mercedes: Daniel Dilger (Primary)\n"
     assert board(text) == [("Blog post on the sprint results", "U04MARA")]
+
+
+# -- shapes from the second round of real minutes (37–60) ------------------------------------
+
+
+def test_upper_case_action_tags_without_a_colon_and_with_an_underscore() -> None:
+    ex = run(
+        "- ACTION ITEM Tom to take a look at the stabilization report\n"
+        "- ACTION_ITEM: Priya to hold a breakout meeting\n"
+        "- ACTION ITEM Check your boxes!\n"
+        "- Action on this was slow\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Take a look at the stabilization report", "U02TOM"),
+        ("Hold a breakout meeting", "U01PRIYA"),
+        ("Check your boxes!", None),
+    ]
+
+
+def test_ai_with_the_owner_in_parentheses_needs_no_colon() -> None:
+    ex = run("- AI(Tom) summarize and close out the issue\n- AI(priya): review the PRs\n")
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Summarize and close out the issue", "U02TOM"),
+        ("Review the PRs", "U01PRIYA"),
+    ]
+
+
+def test_a_tag_written_after_the_item() -> None:
+    ex = run("- Create a new GitHub issue for landscape v2 (TODO)\n- Landscape v2 is nice (ok)\n")
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Create a new GitHub issue for landscape v2", None)
+    ]
+
+
+def test_tasks_done_while_the_meeting_ran_are_not_action_items() -> None:
+    ex = run(
+        "- Tom will refer this to legal (emailed)\n"
+        "- Priya will open an issue for the checklists (opened as #2937)\n"
+        "- Priya will open an issue proposing a list of obsolete PEPs\n"
+    )
+    assert [a.what for a in ex.action_items] == ["Open an issue proposing a list of obsolete PEPs"]
+
+
+def test_two_tagged_items_of_one_owner_that_share_words_are_two_items() -> None:
+    ex = run(
+        "- ACTION: Tom to comment to the above\n"
+        "- ACTION: Tom to leave a comment summarizing the above\n"
+        "- ACTION: Tom to comment to the above\n"
+    )
+    assert [a.what for a in ex.action_items] == [
+        "Comment to the above",
+        "Leave a comment summarizing the above",
+    ]
+
+
+def test_two_people_as_one_subject_give_the_item_to_the_first() -> None:
+    ex = run("- Priya and Tom will work on github funding for project needs\n")
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Work on github funding for project needs", "U01PRIYA")
+    ]
+
+
+def test_a_decision_that_gives_a_named_person_a_task_is_also_an_action_item() -> None:
+    ex = run(
+        "- **Decision**: Priya will ask the foundation for a status update.\n"
+        "- Decision: we will keep the old API\n"
+    )
+    assert [d.text for d in ex.decisions] == [
+        "Priya will ask the foundation for a status update.",
+        "We will keep the old API",
+    ]
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Ask the foundation for a status update", "U01PRIYA")
+    ]
+
+
+def test_a_label_line_ends_a_plain_list_of_next_steps() -> None:
+    ex = run(
+        "Proposals and Next Steps:\nTom to present the approach at the next meeting.\n"
+        "Expand outreach to storage vendors.\nMiscellaneous:\n"
+        "Published a landscape document categorizing batch schedulers.\n"
+        "Storage options in cloud native context\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Present the approach at the next meeting", "U02TOM"),
+        ("Expand outreach to storage vendors", None),
+    ]
+
+
+def test_a_speaker_named_with_initials_owns_what_they_take_on() -> None:
+    ex = run("Tom Becker (TB): I like this, few minor comments - will raise as issues\n")
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [("Raise as issues", "U02TOM")]
+
+
+def test_a_speakers_own_i_will_is_a_commitment_whatever_the_verb() -> None:
+    ex = run(
+        "- [tom.becker] Yes, that was in the proposal. I'll discuss this with the team.\n"
+        "- [priya] I think we'll see. I would discuss it later.\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Discuss this with the team (re: That was in the proposal)", "U02TOM")
+    ]
+
+
+def test_the_date_of_an_event_is_not_the_due_of_a_task() -> None:
+    ex = run(
+        "Action items\n- Explore moving the 7 September meeting via Doodle\n"
+        "- Tom to book the room, the summit is happening on 27 October\n"
+        "- Release go/no-go call on 27/03 at 16:00\n"
+    )
+    assert [(a.what[:20], local(a)) for a in ex.action_items] == [
+        ("Explore moving the 7", None),
+        ("Book the room, the s", None),
+        ("Release go/no-go cal", "2024-03-27 16:00"),
+    ]

@@ -31,6 +31,13 @@ _NOW_ACTION_RE = re.compile(
     re.I,
 )
 _NOT_A_TASK_RE = re.compile(r"(?i)\binto\s+account\b|^(?:care|mind|note)\b")
+# A note at the end that the task was done while the meeting ran: "(emailed)", "(opened as
+# python/peps#2937)", "(done)".
+_DONE_NOTE_RE = re.compile(
+    r"\((?:already\s+)?(?:done|completed?|emailed|e-mailed|sent|merged|filed|fixed|opened|"
+    r"created|submitted|posted)\b[^()]*\)\s*[.!]?\s*$",
+    re.I,
+)
 _PRONOUN_RE = re.compile(r"\b(?:it|that|this|those|them|these|the\s+same)\b", re.I)
 
 
@@ -103,7 +110,9 @@ def _starts_like_a_verb_object(rest: str) -> bool:
 
 def _is_commitment(verb: str, rest: str) -> bool:
     if not verb or verb in STOP_VERBS:
-        return verb == "be" and re.match(r"(?i)be\s+\w+ing\b", rest) is not None
+        m = re.match(r"(?i)be\s+(\w+)ing\b", rest) if verb == "be" else None
+        # "will be setting up …" commits; "will be happening on …" does not
+        return m is not None and not {m.group(1).lower(), m.group(1).lower() + "e"} & STOP_VERBS
     if verb in _DETERMINERS:
         return False
     return not verb[:1].isdigit()
@@ -158,6 +167,8 @@ def prose_action(
 ) -> ActionItem | None:
     """An action item in free text: needs an owner subject and a commitment."""
     body = FILLER_RE.sub("", clause).strip()
+    if _DONE_NOTE_RE.search(body):
+        return None
     addressed = False
     m_let = re.match(r"(?i)^let\s+me\s+(?P<rest>\S.*)$", body)
     if m_let:
@@ -199,8 +210,16 @@ def prose_action(
         return None
     due = find_due(clause, ctx)
     resolved_due = due is not None and due[0] is not None
+    # A speaker's own "I'll <verb> …" is a commitment whatever the verb ("I'll discuss this
+    # with the team"); elsewhere an unnamed owner needs a verb of follow-up work.
+    own_word = (
+        kind == "self"
+        and strong
+        and bool(unit.speaker or unit.label)
+        and re.fullmatch(r"will|shall|['’]ll|let me|(?:am|['’]m)\s+going\s+to", modal) is not None
+    )
     if kind in ("self", "group", "generic", "nobody") and not (
-        addressed or followup_verb(_verb_of(verb, rest_v)) or resolved_due
+        addressed or own_word or followup_verb(_verb_of(verb, rest_v)) or resolved_due
     ):
         return None
     if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
@@ -233,6 +252,8 @@ def action_from(
 ) -> ActionItem | None:
     """An item known to be an action: find its owner, due date and what."""
     body = text.strip()
+    if _DONE_NOTE_RE.search(body):
+        return None  # done while the meeting ran
     owner: Owner | None = None
     # 1. an owner given with the tag: "AI jonas:", "TODO(sofia):"
     if who:

@@ -25,6 +25,11 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def _word_gap(a: frozenset[str], b: frozenset[str]) -> int:
+    """How many words (not numbers: dates left in a text) one of two items has alone."""
+    return sum(1 for w in a ^ b if not w.isdigit())
+
+
 def _same_text(a: str, b: str) -> bool:
     """The same words in the same order, numbers included ("module 2" is not "module 12")."""
     return _WORD_RE.findall(a.lower()) == _WORD_RE.findall(b.lower())
@@ -95,10 +100,13 @@ def assemble(found: list[Found]) -> Extraction:
                 if variant_of is None and _same_text(item.what, k.action.what):
                     variant_of = cluster[i]
                 continue
-            threshold = 0.9 if f.strong and k.strong else 0.5
+            both_strong = f.strong and k.strong
+            threshold = 0.9 if both_strong else 0.5
+            kw = what_words[k.seq]
+            if both_strong and _word_gap(ww, kw) > max(1, len(ww | kw) // 5):
+                continue  # two tagged items differing in more than a word are two tasks
             # Loose (weak) matches of items nobody owns need three words in common.
             loose_ok = bool(item.owner_name or k.action.owner_name)
-            kw = what_words[k.seq]
             if (
                 _containment(ww, kw) >= threshold
                 and (threshold > 0.5 or loose_ok or len(ww & kw) >= 3 or ww <= kw or kw <= ww)

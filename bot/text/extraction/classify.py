@@ -243,6 +243,7 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
         kind = "decision"  # "ACTION: Consensus is that we will not share …"
     if kind == "decision":
         found.append(Found("decision", tidy(text), unit.order, True))
+        _decided_task(text, unit, ctx, found)
     elif kind == "question":
         found.append(Found("question", tidy(text), unit.order, True))
     else:
@@ -250,6 +251,18 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
             item = action_from(part, unit, ctx, who=who if i == 0 else None, in_section=True)
             if item is not None:
                 found.append(Found("action", item.what, unit.order, True, item))
+
+
+def _decided_task(text: str, unit: Unit, ctx: Context, found: list[Found]) -> None:
+    """A decision that gives a named person a task ("Decision: Mara will ask RustNL …") is
+    also that person's action item."""
+    first = split_sentences(text)[:1]
+    if not first:
+        return
+    clause = _clauses(first[0], ctx, "")[0][0]
+    item = prose_action(clause, unit, ctx, "", named_only=True)
+    if item is not None:
+        found.append(Found("action", item.what, unit.order, True, item))
 
 
 # A sentence that gives another task to someone else: "The chair to write to … . Secretariat
@@ -284,6 +297,7 @@ def _classify_sentence(
         kind, who, sentence = None, None, rest
     if kind == "decision":
         found.append(Found("decision", tidy(rest), unit.order, True))
+        _decided_task(rest, unit, ctx, found)
         return
     if kind == "question":
         if rest.strip():
@@ -390,7 +404,12 @@ def _clauses(sentence: str, ctx: Context, context: str) -> list[tuple[str, str, 
         subjectless = re.match(r"(?i)will\s", starts) and not ctx.people.subject_re.match(
             FILLER_RE.sub("", current)
         )
-        if new_subject or subjectless:
+        if new_subject and owner_kind(FILLER_RE.sub("", current).strip(), ctx) in (
+            "person",
+            "mention",
+        ):
+            current += sep + piece  # "Claudio and Ben will …": one subject of two people
+        elif new_subject or subjectless:
             out.append((current, context, same))
             if len(FILLER_RE.sub("", current + " ").split()) > 2:
                 context, same = current, True

@@ -66,6 +66,9 @@ def resolve_owner(text: str, unit: Unit, ctx: Context) -> Owner:
         return Owner(uid, name, True)
     if kind == "self":
         speaker = unit.speaker or unit.label or ctx.author
+        if speaker:
+            # "Martin Thomson (MT)": the name without the initials or affiliation after it
+            speaker = re.sub(r"\s*[(\[][^)\]]{1,40}[)\]]$", "", speaker) or speaker
         if speaker and not _SELF_RE.match(speaker):
             return resolve_owner(speaker, unit, ctx)
         return Owner(None, None, False)

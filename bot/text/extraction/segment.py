@@ -74,6 +74,7 @@ _SPEAKER_HEADER_RE = re.compile(
 _SPEAKER_TURN_RE = re.compile(
     r"^(?:[\[(]?" + TS + r"[\])]?\s*(?:[-–|]\s*)?)?"
     r"(?P<name>" + MENTION + r"|@?[^\W\d_][\w'.\-]*(?:\s+[^\W\d_][\w'.\-]*){0,3}(?:\s\d{1,3})?)"
+    r"(?:\s*\([^()\d:]{1,30}\))?"  # "Martin Thomson (MT): …", "Jo (Acme): …"
     r"\s*(?:[\[(]\s*" + TS + r"\s*[\])])?\s*:\s+(?P<rest>\S.*)$"
 )
 _IRC_RE = re.compile(
@@ -275,8 +276,9 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 group_owner = go
                 blank_before = False
                 continue
-        if marked and not is_bullet:
-            # An unknown heading: a new part of the document.
+        if (marked or (special and not section_bullets and _label_line(clean))) and not is_bullet:
+            # An unknown heading: a new part of the document ("Miscellaneous:" after a plain
+            # list of next steps).
             yield from flush()
             section = "other"
             section_bullets = False
@@ -407,6 +409,16 @@ def _continues(previous: str, line: str, indent: int) -> bool:
     """Whether a line carries on the item above it: indented, or a lower-case start after
     an item that has not ended."""
     return indent > 0 or (line[:1].islower() and previous[-1:] not in ".!?:")
+
+
+def _label_line(line: str) -> bool:
+    """A short capitalised line ending in a colon: the label of what follows."""
+    return (
+        line.endswith(":")
+        and line[:1].isupper()
+        and len(line.split()) <= 4
+        and TAG_RE.match(line) is None
+    )
 
 
 def _title_line(line: str) -> bool:

@@ -10,14 +10,15 @@ TAG_RE = re.compile(
     # W3C minutes mark an action's state: "[NEW] ACTION: …", "[DONE] ACTION: …".
     r"^(?:\[(?P<state>new|pending|continues|continued|open|done|dropped|closed)\]\s*)?"
     r"(?:"
-    r"(?P<tag>action items?|action points?|action required|action|todo|to-do|to do|"
+    r"(?P<tag>action[ _]items?|action points?|action required|action|todo|to-do|to do|"
     r"next steps?|follow[- ]?ups?|decision|decided|agreed|resolved|resolution|consensus|"
     r"conclusion|outcome|"
     r"open questions?|open points?|open items?|open issues?|open|still open|unresolved|"
     r"questions?|q|tbd|idea|info|note|fyi|"
     r"help|link|topic|aufgabe|entscheidung|beschluss|offene frage|frage)"
     r"(?:\s*\((?P<who>[^)]{1,40})\))?\s*[:\-–]\s+"
-    r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)|\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+"
+    r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)\s*[:\-–]?\s+"
+    r"|(?:\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+)"
     r"|(?P<todowho>todo|action)\s+(?P<who2>@[\w.\-]+|" + MENTION + r")\s*:?\s+"
     # "Action Mark/Philippe: …", "ACTION BW: …", "ACTION ALL: …"
     r"|(?P<whotag>action(?:\s+items?)?|ai|todo)\s+"
@@ -29,9 +30,16 @@ TAG_RE = re.compile(
     # a review of earlier items: "Last week's AI: …", "Previous action items: …"
     r"|(?P<past>(?:last\s+(?:week|meeting|call)['’]?s|previous|past|old)\s+"
     r"(?:ais?|action\s+items?|actions?))\s*[:\-–]\s+"
+    # an upper-case tag without a colon: "ACTION ITEM scottmcm to …", "TODO fix …"
+    r"|(?P<captag>(?-i:ACTION(?:[ _]ITEMS?)?|TODO))\s+(?=\S)"
     r"|#(?P<irc>action|agreed|agree|accepted|decided|decision|resolved|info|idea|link|topic|"
     r"help|todo|question|startmeeting|endmeeting|chair|undo)\b\s*"
     r")(?P<rest>.*)$",
+    re.I | re.S,
+)
+# The tag written after the item: "… (TODO)", "… [action item]".
+_SUFFIX_TAG_RE = re.compile(
+    r"^(?P<rest>\S.*?)\s*[(\[](?:todo|to-do|to\s+do|action(?:\s+item)?|ai)[)\]]\s*[.!]?$",
     re.I | re.S,
 )
 _TAG_KIND: dict[str, str] = {
@@ -60,21 +68,26 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     ACTION:") or "remark" ("Note:", "FYI", "#info": the rest is read by its shape)."""
     m = TAG_RE.match(text)
     if not m:
+        suffix = _SUFFIX_TAG_RE.match(text)
+        if suffix is not None:  # "Create a new GitHub issue for … (TODO)"
+            return "action", None, suffix.group("rest")
         return None, None, text
     if m.group("resolved"):
         return "decision", None, m.group("rest")
+    if m.group("captag"):
+        return "action", None, m.group("rest")
     tag = m.group("tag") or m.group("irc") or m.group("todowho") or m.group("whotag")
     if (m.group("state") or "").lower() in ("done", "dropped", "closed") or m.group("past"):
         return "none", None, m.group("rest")  # an action already dealt with, or reviewed
     if m.group("btag"):
         tag = "ai" if m.group("btag").lower() == "ai" else m.group("btag")
-        tag = re.sub(r"\s+", " ", tag)
+        tag = re.sub(r"[\s_]+", " ", tag)
         if tag.lower() == "ai":
             return "action", None, m.group("rest")
     if m.group("ai"):
         return "action", m.group("aiwho") or m.group("aiwho2"), m.group("rest")
     assert tag is not None
-    kind = _TAG_KIND.get(tag.lower(), "none")
+    kind = _TAG_KIND.get(re.sub(r"[\s_]+", " ", tag.lower()), "none")
     who = m.group("who") or m.group("who2") or m.group("who3")
     if tag.lower() == "ai":
         return "action", who, m.group("rest")
