@@ -485,3 +485,80 @@ def test_the_date_of_an_event_is_not_the_due_of_a_task() -> None:
         ("Book the room, the s", None),
         ("Release go/no-go cal", "2024-03-27 16:00"),
     ]
+
+
+def test_same_time_next_week_and_within_the_next_week() -> None:
+    ex = run(
+        "- Tom to hold the breakout meeting next week at this time.\n"
+        "- Priya will send the draft within the next week\n"
+        "- Anil will call the bank the same time next week\n"
+    )
+    assert [local(a) for a in ex.action_items] == [
+        "2024-03-13 15:00",
+        "2024-03-13 17:00",
+        "2024-03-13 15:00",
+    ]
+
+
+def test_a_date_for_the_task_just_named_joins_it() -> None:
+    ex = run(
+        "- [tom.becker] I will write a comment and follow up with a position paper. "
+        "Will aim to do this by Friday.\n"
+    )
+    assert [(a.what, a.owner_user_id, local(a)) for a in ex.action_items] == [
+        ("Write a comment and follow up with a position paper", "U02TOM", "2024-03-08 17:00")
+    ]
+
+
+def test_a_task_given_to_the_person_addressed() -> None:
+    ex = run("- [priya] Tom, please follow up with Solomon (Chrome). Suggest a hard proposal.\n")
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Follow up with Solomon (Chrome)", "U02TOM")
+    ]
+
+
+def test_a_person_who_agreed_to_do_something_owns_it_but_two_who_agreed_decided() -> None:
+    ex = run(
+        "Tom agreed to prepare a resolution for the board.\n"
+        "Tom and Priya agreed to limit the sprint to offline reading.\n"
+        "Priya and Tom volunteered to draft the charter.\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Prepare a resolution for the board", "U02TOM"),
+        ("Draft the charter", "U01PRIYA"),
+    ]
+    assert [d.text for d in ex.decisions] == [
+        "Tom and Priya agreed to limit the sprint to offline reading."
+    ]
+
+
+def test_passive_tasks_with_no_owner() -> None:
+    ex = run(
+        "The open standards list is to be made into a register.\n"
+        "During the Q2 review these topics will be revisited and analysed.\n"
+        "The summit will be happening on 27 October.\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("The open standards list is to be made into a register", None),
+        ("During the Q2 review these topics will be revisited and analysed", None),
+    ]
+
+
+def test_work_reported_done_and_help_anyone_may_give_are_not_tasks() -> None:
+    ex = run(
+        "- Followup: @priya opened devguide issues for the phase dates\n"
+        "- **Action:** If anyone wants to pick this up and write a proposal, help is wanted\n"
+        "- Action: Assign to Tom\n"
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [("Assign to Tom", "U02TOM")]
+
+
+def test_one_owners_follow_ups_on_different_things_are_two_items() -> None:
+    ex = run(
+        "- [tom.becker] Not sure how this interacts with tabs; I'll follow up with the team.\n"
+        "- [priya] Tom, please follow up with Solomon. We can discuss the proposal async.\n"
+    )
+    assert [a.what for a in ex.action_items] == [
+        "Follow up with the team",
+        "Follow up with Solomon",
+    ]

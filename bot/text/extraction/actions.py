@@ -35,9 +35,20 @@ _NOT_A_TASK_RE = re.compile(r"(?i)\binto\s+account\b|^(?:care|mind|note)\b")
 # python/peps#2937)", "(done)".
 _DONE_NOTE_RE = re.compile(
     r"\((?:already\s+)?(?:done|completed?|emailed|e-mailed|sent|merged|filed|fixed|opened|"
-    r"created|submitted|posted)\b[^()]*\)\s*[.!]?\s*$",
+    r"created|submitted|posted)\b[^()]*(?:\([^()]*\)[^()]*)*\)\s*[.!]?\s*$",
     re.I,
 )
+# A line that reports work done ("Opened devguide issues for …", "Published a landscape
+# document …") rather than giving a task.
+_REPORTED_RE = re.compile(
+    r"^(?:opened|sent|created|filed|published|discussed|merged|posted|submitted|shared|"
+    r"completed|finished|fixed|released|presented|reviewed|updated|added|wrote|made)\s",
+    re.I,
+)
+# Help anyone may give: "If anyone wants to pick this up …, help is wanted".
+_OFFER_RE = re.compile(r"^if\s+(?:anyone|anybody|someone|somebody|you)\b", re.I)
+# "Assign to Roy", "assigned to @mnot": who the task goes to.
+ASSIGNED_TO_RE = re.compile(r"(?i)\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+(?P<o>@?[\w.\-]+)")
 _PRONOUN_RE = re.compile(r"\b(?:it|that|this|those|them|these|the\s+same)\b", re.I)
 
 
@@ -178,6 +189,19 @@ def prose_action(
         modal = (m.group("c") or m.group("m") or "").lower()
         rest = m.group("rest")
         strong = not re.fullmatch(MODAL_WEAK, modal)
+    elif (
+        (lm := ctx.people.lead_owner_re.match(body)) is not None
+        and lm.group("sep") == ","
+        and (
+            pm := re.match(
+                r"(?i)(?:please|pls|can\s+you|could\s+you)\s+(?P<rest>\S.*)$", lm.group("rest")
+            )
+        )
+        is not None
+    ):
+        # "Oliver, please follow up with Solomon": a task given to the person addressed
+        owner_text, modal, rest, strong = lm.group("owner"), "will", pm.group("rest"), True
+        addressed = True
     elif _addressed(unit) and _imperative(body):
         # "@Sam: pursue a report for Hivemall": a task given to the handle addressed
         owner_text, modal, rest, strong = unit.label or unit.speaker or "", "will", body, True
@@ -217,6 +241,7 @@ def prose_action(
         and strong
         and bool(unit.speaker or unit.label)
         and re.fullmatch(r"will|shall|['’]ll|let me|(?:am|['’]m)\s+going\s+to", modal) is not None
+        and resolve_owner("I", unit, ctx).user_id is not None
     )
     if kind in ("self", "group", "generic", "nobody") and not (
         addressed or own_word or followup_verb(_verb_of(verb, rest_v)) or resolved_due
@@ -252,8 +277,8 @@ def action_from(
 ) -> ActionItem | None:
     """An item known to be an action: find its owner, due date and what."""
     body = text.strip()
-    if _DONE_NOTE_RE.search(body):
-        return None  # done while the meeting ran
+    if _DONE_NOTE_RE.search(body) or _REPORTED_RE.match(body) or _OFFER_RE.match(body):
+        return None  # done while the meeting ran; help anyone may give
     owner: Owner | None = None
     # 1. an owner given with the tag: "AI jonas:", "TODO(sofia):"
     if who:
@@ -306,6 +331,11 @@ def action_from(
         if om is not None:
             owner = resolve_owner(om.group("o"), unit, ctx)
             body = body[: om.start()].rstrip(" ,;-–—(") or body
+    # 6b. "Assign to Roy"
+    if owner is None:
+        am = ASSIGNED_TO_RE.search(body)
+        if am is not None and owner_kind(am.group("o"), ctx) in ("person", "mention"):
+            owner = resolve_owner(am.group("o"), unit, ctx)
     # 7. a "Name:" label of the item (or an Owner cell), then a group heading above it
     if owner is None and unit.label:
         owner = resolve_owner(unit.label, unit, ctx)
@@ -313,6 +343,8 @@ def action_from(
         owner = resolve_owner(unit.group_owner, unit, ctx)
     if owner is None and unit.speaker and re.match(r"(?i)^(?:i\b|i'|let me)", text.strip()):
         owner = resolve_owner("I", unit, ctx)
+    if _REPORTED_RE.match(body.strip()):
+        return None  # "Followup: @CAM opened devguide issues …": done already
     due = find_due(unit.due_hint, ctx) if unit.due_hint else find_due(text, ctx)
     if unit.due_hint and due is None:
         due = (None, unit.due_hint, False)

@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.text.extraction.context import Found
 from bot.text.extraction.model import ActionItem, Decision, Extraction, OpenQuestion
 from bot.text.extraction.normalize import MENTION_RE
-from bot.text.extraction.vocabulary import STOPWORDS
+from bot.text.extraction.vocabulary import FOLLOWUP_VERBS, STOPWORDS
 
 _WORD_RE = re.compile(r"[^\W_]+", re.U)
 
@@ -23,6 +23,12 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+def _objects(words: frozenset[str]) -> frozenset[str]:
+    """The words of a task without its verbs of follow-up work ("follow up with the team"
+    and "follow up with Solomon" are two tasks)."""
+    return frozenset(w for w in words if w not in FOLLOWUP_VERBS and w != "up") or words
 
 
 def _word_gap(a: frozenset[str], b: frozenset[str]) -> int:
@@ -109,9 +115,11 @@ def assemble(found: list[Found]) -> Extraction:
             loose_ok = bool(item.owner_name or k.action.owner_name)
             if (
                 _containment(ww, kw) >= threshold
+                and (both_strong or _objects(ww) & _objects(kw))
                 and (threshold > 0.5 or loose_ok or len(ww & kw) >= 3 or ww <= kw or kw <= ww)
             ) or (
                 not f.strong
+                and ww & kw  # lines alike, but not a word of the two tasks in common: two tasks
                 and _containment(f.words, k.words) >= threshold
                 and (loose_ok or len(f.words & k.words) >= 3)
             ):

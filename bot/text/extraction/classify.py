@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from bot.text.extraction.actions import action_from, followup_verb, prose_action, task_shaped
 from bot.text.extraction.context import Context, Found, Unit
 from bot.text.extraction.dates import find_due
+from bot.text.extraction.model import ActionItem
 from bot.text.extraction.people import owner_kind
 from bot.text.extraction.sentences import FILLER_RE, is_question_text, split_sentences, tidy
 from bot.text.extraction.tags import tag_of
@@ -317,6 +319,12 @@ def _classify_sentence(
     if is_question_text(sentence):
         return
     body = FILLER_RE.sub("", sentence)
+    if _people_took_it_on(body, ctx):
+        # "Nick and Ross agreed to prepare a resolution": their task, not the group's decision
+        item = prose_action(body, unit, ctx, context, named_only=False)
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+            return
     if _decision_like(body):
         m = _DECIDED_THAT_RE.search(body)
         if m:
@@ -344,7 +352,9 @@ def _classify_sentence(
     if not (_any_of(_COMMITMENT_CUES, low) or (unit.label or unit.speaker or "")[:1] == "@"):
         return  # nobody commits to anything here (a cheap test before the clause regexes)
     passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence)) if " be " in low else None
-    if passive is not None and followup_verb(passive.group("verb")):
+    if passive is not None and (
+        followup_verb(passive.group("verb")) or passive.group("verb").lower() in _IRREGULAR_DONE
+    ):
         # "An updated version of the letter will be shared …": a task with no owner named
         item = action_from(sentence, unit, ctx, who=None, in_section=True)
         if item is not None:
@@ -354,8 +364,35 @@ def _classify_sentence(
         item = prose_action(
             clause, unit, ctx, clause_context, named_only=False, context_is_clause=same
         )
-        if item is not None:
+        if item is not None and not _dates_the_task_before(item, unit, found):
             found.append(Found("action", item.what, unit.order, False, item))
+
+
+# "Will aim to do this within the next week", "I'll get it done by Friday": the date of the
+# task just named, not a task of its own.
+_DO_IT_RE = re.compile(
+    r"^(?:(?:aim|try|plan|hope|expect)\s+to\s+)?(?:do|finish|complete|get|have)\s+"
+    r"(?:this|it|that|them)(?:\s+done)?\b",
+    re.I,
+)
+
+
+def _dates_the_task_before(item: ActionItem, unit: Unit, found: list[Found]) -> bool:
+    if item.due_at is None or not _DO_IT_RE.match(item.what):
+        return False
+    before = found[-1] if found else None
+    if (
+        before is None
+        or before.order != unit.order
+        or before.action is None
+        or before.action.due_at is not None
+        or before.action.owner_user_id != item.owner_user_id
+    ):
+        return False
+    before.action = replace(
+        before.action, due_at=item.due_at, due_text=item.due_text, due_sure=item.due_sure
+    )
+    return True
 
 
 # Words without which no sentence commits anyone (modals, "let me", "owns", progressive
@@ -365,18 +402,42 @@ _COMMITMENT_CUES = (
     "need", "would", "plan", "intend", "let me", "own", "responsible", "care of", "checking",
     "looking", "following", "preparing", "drafting", "reviewing", "investigating", "handling",
     "working", "sorting", "chasing", "organi", "arranging", "setting", "fixing", "updating",
-    "writing", "sending", "scheduling", "taking", "putting", "confirming",
+    "writing", "sending", "scheduling", "taking", "putting", "confirming", "please",
 )  # fmt: skip
 _OWNS_IT_RE = re.compile(
     r"^(?P<owner>\S+(?:\s+\S+)?)\s+(?:owns|has|takes|will\s+own|will\s+take)\s+"
     r"(?:the|this|that)\s+(?:action(?:\s+item)?|ai|task)\b",
     re.I,
 )
+_IRREGULAR_DONE = frozenset(
+    {"sent", "set", "put", "made", "done", "built", "run", "written", "given"}
+)
 _PASSIVE_TASK_RE = re.compile(
-    r"^(?:an?|the)\s+[^,;:]{2,80}?\s+will\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
+    r"^(?:(?:during|after|before|at|in|for)\s[^,;:]{2,60},?\s+)?"  # "During the Q2 review, …"
+    r"(?:an?|the|these|those|this|that|our|all)\s+[^,;:]{2,80}?\s+"
+    r"(?:will|shall|is\s+to|are\s+to)\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
     r"done|held|built|run|written|given)\b",
     re.I,
 )
+
+
+_TOOK_ON_RE = re.compile(
+    r"(?:has\s+|have\s+)?(?:agreed|agrees|volunteered|volunteers|offered|committed|promised)\b",
+    re.I,
+)
+
+
+def _people_took_it_on(body: str, ctx: Context) -> bool:
+    """A named person (not "we") agreed, or named people volunteered, to do something.
+    ("Jonas and Lena agreed to limit the sprint …" is a decision between them.)"""
+    m = ctx.people.subject_re.match(body)
+    took = _TOOK_ON_RE.match(m.group("m") or "") if m is not None else None
+    if m is None or took is None:
+        return False
+    names = re.split(r"\s*(?:,|\band\b|&|\+|/)\s*", m.group("owner").strip())
+    if len(names) > 1 and "agree" in took.group(0).lower():
+        return False
+    return owner_kind(names[0], ctx) in ("person", "mention")
 
 
 def _records_a_decision(text: str, ctx: Context) -> bool:

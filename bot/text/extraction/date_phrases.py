@@ -75,6 +75,8 @@ DATE_ATOM_RE = re.compile(
     r"(?P<dm_y>,?\s*20\d\d)?(?!\w))"
     r"|(?P<eod>\b(?:eod|cob|eob|close\s+of\s+business|end\s+of\s+(?:the\s+)?(?:business\s+|"
     r"working\s+)?day)\b)"
+    r"|(?P<sametime>\b(?:(?:at\s+)?(?:this|(?:the\s+)?same)\s+time\s+next\s+week|"
+    r"next\s+week\s+at\s+(?:this|the\s+same)\s+time)\b)"
     r"|(?P<nw>(?:\b(?P<nw_mod>(?:the\s+)?end\s+of|early|mid|late|(?:the\s+)?beginning\s+of|"
     r"(?:the\s+)?start\s+of|sometime)\s+)?\b(?:next|the\s+following)\s+week\b"
     r"|\bnächste(?:n)?\s+woche\b|\bkommende(?:n)?\s+woche\b)"
@@ -88,8 +90,9 @@ DATE_ATOM_RE = re.compile(
     r"|(?P<eoy>\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy)\b)"
     r"|(?P<wom>\b(?:the\s+)?(?P<wom_n>first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+"
     r"(?:in|of)\s+(?P<wom_m>" + MONTH_FULL + r")(?P<wom_y>,?\s*20\d\d)?\b)"
-    r"|(?P<rel>\b(?:in|within)\s+(?:the\s+next\s+)?(?P<rel_n>\d{1,3}|an?|one|two|three|four|"
-    r"five|six|seven|eight|nine|ten|a\s+couple\s+of|a\s+few)\s+(?P<rel_b>business\s+|"
+    r"|(?P<rel>\b(?:in|within)\s+(?:the\s+(?:next|coming)\s+(?=(?:business\s+|working\s+)?"
+    r"(?:hour|day|week|month)\b)|(?:the\s+next\s+)?(?P<rel_n>\d{1,3}|an?|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|a\s+couple\s+of|a\s+few)\s+)(?P<rel_b>business\s+|"
     r"working\s+)?(?P<rel_u>hours?|days?|weeks?|months?)\b)"
     r"|(?P<today>\b(?:today|tonight|heute|this\s+(?:morning|afternoon|evening))\b)"
     r"|(?P<tomorrow>\b(?:(?:the\s+)?day\s+after\s+tomorrow|übermorgen|tomorrow|tmrw|tmrow|"
@@ -128,6 +131,7 @@ _DATE_HINTS = frozenset(
         "next",
         "coming",
         "following",
+        "same",
         "end",
         "eod",
         "cob",

@@ -267,6 +267,9 @@ def _resolve_in_zone(
             day, sure = monday + timedelta(days=4), False
         else:
             day = monday + timedelta(days=4)
+    elif k == "sametime":  # "this time next week": a week after the call, at its time
+        moved = base + timedelta(days=7)
+        day, tod = moved.date(), tod or moved.time()
     elif k == "eom":
         day = _last_weekday_of_month(base.year, base.month)
     elif k == "nm":
@@ -287,7 +290,7 @@ def _resolve_in_zone(
         y = int(yr_raw) if yr_raw else (base.year if mo >= base.month else base.year + 1)
         day = _friday_of_week_in_month(y, mo, m.group("wom_n").lower())
     elif k == "rel":
-        n_raw = m.group("rel_n").lower()
+        n_raw = (m.group("rel_n") or "one").lower()  # "within the next week"
         if n_raw == "a few":
             return None, False, None
         n = int(n_raw) if n_raw.isdigit() else WORD_NUMBERS.get(re.sub(r"\s+", " ", n_raw), 0)

@@ -440,6 +440,11 @@ def _split_label(unit: Unit, ctx: Context) -> None:
         unit.text = m.group("rest").strip()
         return
     b = _BRACKET_LABEL_RE.match(unit.text)
-    if b and not TAG_RE.match(unit.text) and _name_like(b.group("name").strip(), ctx):
+    name = b.group("name").strip() if b else ""
+    if (
+        b
+        and not TAG_RE.match(unit.text)
+        and (_name_like(name, ctx) or (" " not in name and plausible_nick(name)))
+    ):  # "[dims] …", "[rob] …": who speaks, even when not among the call's people
         unit.label = b.group("name").strip()
         unit.text = b.group("rest").strip()
