@@ -562,3 +562,19 @@ def test_one_owners_follow_ups_on_different_things_are_two_items() -> None:
         "Follow up with the team",
         "Follow up with Solomon",
     ]
+
+
+def test_an_action_line_that_records_how_an_item_ended_is_a_decision() -> None:
+    ex = run("Action: Closed with no action\nAction: Proposal accepted\nAction: Tom to file it\n")
+    assert [d.text for d in ex.decisions] == ["Closed with no action", "Proposal accepted"]
+    assert [a.what for a in ex.action_items] == ["File it"]
+
+
+def test_conditions_and_what_the_meeting_does_now_are_not_tasks() -> None:
+    ex = run(
+        "If they don't respond by next week, we'll close the issue.\n"
+        "We'll start with existing issues and then discuss planning.\n"
+        "- Moved to email discussion\n"
+        "After which, the board will be asked to consider the standard.\n"
+    )
+    assert ex.action_items == ()

@@ -42,7 +42,7 @@ _DONE_NOTE_RE = re.compile(
 # document …") rather than giving a task.
 _REPORTED_RE = re.compile(
     r"^(?:opened|sent|created|filed|published|discussed|merged|posted|submitted|shared|"
-    r"completed|finished|fixed|released|presented|reviewed|updated|added|wrote|made)\s",
+    r"completed|finished|fixed|released|presented|reviewed|updated|added|wrote|made|moved)\s",
     re.I,
 )
 # Help anyone may give: "If anyone wants to pick this up …, help is wanted".
@@ -178,7 +178,7 @@ def prose_action(
 ) -> ActionItem | None:
     """An action item in free text: needs an owner subject and a commitment."""
     body = FILLER_RE.sub("", clause).strip()
-    if _DONE_NOTE_RE.search(body):
+    if _DONE_NOTE_RE.search(body) or _REPORTED_RE.match(body):
         return None
     addressed = False
     m_let = re.match(r"(?i)^let\s+me\s+(?P<rest>\S.*)$", body)
@@ -247,7 +247,7 @@ def prose_action(
         addressed or own_word or followup_verb(_verb_of(verb, rest_v)) or resolved_due
     ):
         return None
-    if kind == "self" and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
+    if kind in ("self", "group") and _NOW_ACTION_RE.search(rest_v) and not resolved_due:
         return None
     if _NOT_A_TASK_RE.search(rest_v) or clause.rstrip().endswith(":"):
         return None  # "take it into account"; "we will propose:" introduces a list

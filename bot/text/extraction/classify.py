@@ -351,6 +351,8 @@ def _classify_sentence(
     low = " " + sentence.lower()
     if not (_any_of(_COMMITMENT_CUES, low) or (unit.label or unit.speaker or "")[:1] == "@"):
         return  # nobody commits to anything here (a cheap test before the clause regexes)
+    if re.match(r"(?i)if\s", FILLER_RE.sub("", sentence)):
+        return  # "If they don't respond by next week, we'll close it": a condition, no task
     passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence)) if " be " in low else None
     if passive is not None and (
         followup_verb(passive.group("verb")) or passive.group("verb").lower() in _IRREGULAR_DONE
@@ -371,14 +373,14 @@ def _classify_sentence(
 # "Will aim to do this within the next week", "I'll get it done by Friday": the date of the
 # task just named, not a task of its own.
 _DO_IT_RE = re.compile(
-    r"^(?:(?:aim|try|plan|hope|expect)\s+to\s+)?(?:do|finish|complete|get|have)\s+"
-    r"(?:this|it|that|them)(?:\s+done)?\b",
+    r"(?:(?:aim|try|plan|hope|expect)\s+to\s+)?(?:do|finish|complete|get|have)"
+    r"(?:\s+(?:this|it|that|them))?(?:\s+done)?[.!]?",
     re.I,
 )
 
 
 def _dates_the_task_before(item: ActionItem, unit: Unit, found: list[Found]) -> bool:
-    if item.due_at is None or not _DO_IT_RE.match(item.what):
+    if item.due_at is None or not _DO_IT_RE.fullmatch(item.what.split(" (re: ")[0].strip()):
         return False
     before = found[-1] if found else None
     if (
@@ -413,7 +415,7 @@ _IRREGULAR_DONE = frozenset(
     {"sent", "set", "put", "made", "done", "built", "run", "written", "given"}
 )
 _PASSIVE_TASK_RE = re.compile(
-    r"^(?:(?:during|after|before|at|in|for)\s[^,;:]{2,60},?\s+)?"  # "During the Q2 review, …"
+    r"^(?:(?:during|after|before|at|in|for)\s(?!which\b)[^,;:]{2,60},?\s+)?"  # "During …, …"
     r"(?:an?|the|these|those|this|that|our|all)\s+[^,;:]{2,80}?\s+"
     r"(?:will|shall|is\s+to|are\s+to)\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
     r"done|held|built|run|written|given)\b",
@@ -440,9 +442,18 @@ def _people_took_it_on(body: str, ctx: Context) -> bool:
     return owner_kind(names[0], ctx) in ("person", "mention")
 
 
+# An "Action:" line that records how an item ended: "Action: Closed with no action",
+# "Action: Proposal accepted".
+_OUTCOME_RE = re.compile(
+    r"^(?:the\s+)?(?:proposal\s+|issue\s+|pr\s+)?(?:closed|accepted|rejected|deferred|"
+    r"withdrawn|approved|adopted|merged|no\s+action)\b",
+    re.I,
+)
+
+
 def _records_a_decision(text: str, ctx: Context) -> bool:
     body = FILLER_RE.sub("", text)
-    return _decision_like(body) or _plan_statement(body, ctx)
+    return bool(_OUTCOME_RE.match(body)) or _decision_like(body) or _plan_statement(body, ctx)
 
 
 _TOPIC_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,40}?):\s+(?P<rest>\S.*)$")
