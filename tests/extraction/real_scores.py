@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,7 @@ class DocScore:
     extra_decisions: list[str] = field(default_factory=list)
     missed_questions: list[str] = field(default_factory=list)
     extra_questions: list[str] = field(default_factory=list)
+    miss_kinds: Counter[str] = field(default_factory=Counter)
 
 
 def documents(half: str) -> list[Path]:
@@ -107,6 +109,40 @@ def item_matches(item: ActionItem, label: dict[str, Any], tz: ZoneInfo) -> bool:
         and due == label["due"]
         and all(k.lower() in item.what.lower() for k in label["what"])
     )
+
+
+MISS_KINDS = (
+    "owner: none found",
+    "owner: another",
+    "owner: label has none",
+    "due",
+    "words",
+    "not found",
+)
+
+
+def miss_kind(label: dict[str, Any], extra: list[ActionItem], tz: ZoneInfo) -> str:
+    """Why a labelled item was not matched, judged by the nearest unmatched item: it was
+    found with another owner, with another due, with other words, or not at all."""
+
+    def due(item: ActionItem) -> str | None:
+        return item.due_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if item.due_at else None
+
+    def has_words(item: ActionItem) -> bool:
+        return all(k.lower() in item.what.lower() for k in label["what"])
+
+    for item in extra:
+        if has_words(item) and due(item) == label["due"]:
+            if item.owner_user_id is None:
+                return "owner: none found"
+            return "owner: another" if label["owner"] else "owner: label has none"
+    for item in extra:
+        if has_words(item) and item.owner_user_id == label["owner"]:
+            return "due"
+    for item in extra:
+        if similarity(item.what, label["text"]) >= TEXT_MATCH:
+            return "words"
+    return "not found"
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -154,6 +190,7 @@ def score_document(path: Path) -> DocScore:
         else:
             remaining.remove(hit)
     n = len(labels["action_items"])
+    kinds = Counter(miss_kind(label, remaining, tz) for label in missed)
     missed_d, extra_d = match_texts((d.text for d in result.decisions), labels["decisions"])
     missed_q, extra_q = match_texts(
         (q.text for q in result.open_questions), labels["open_questions"]
@@ -177,6 +214,7 @@ def score_document(path: Path) -> DocScore:
         extra_decisions=extra_d,
         missed_questions=missed_q,
         extra_questions=extra_q,
+        miss_kinds=kinds,
     )
 
 
@@ -224,6 +262,13 @@ def report(
                     _print_misses(d)
         print(
             f"{'ALL ' + half:<42}{_pr(s.actions):<30}{_pr(s.decisions):<30}{_pr(s.questions):<30}"
+        )
+        kinds: Counter[str] = Counter()
+        for d in s.docs:
+            kinds.update(d.miss_kinds)
+        print(
+            "   action items missed, by the nearest item extracted: "
+            + ", ".join(f"{k} {kinds[k]}" for k in MISS_KINDS)
         )
     return scores
 

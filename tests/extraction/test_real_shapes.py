@@ -578,3 +578,44 @@ def test_conditions_and_what_the_meeting_does_now_are_not_tasks() -> None:
         "After which, the board will be asked to consider the standard.\n"
     )
     assert ex.action_items == ()
+
+
+TEAM = (
+    Person("U1OWEN", ("Owen",), "internal"),
+    Person("U2ADAM", ("Adam",), "internal"),
+    Person("U3SARA", ("Sara",), "internal"),
+)
+
+
+def test_a_heading_that_names_people_gives_its_items_to_the_first() -> None:
+    ex = run(
+        "### Technical - Owen, Adam\n- ACTION: set up the repo\n\n"
+        "**Design (Sara)**\n* ACTION: draft the wireframes\n\n"
+        "## Budget: overview\n- ACTION: draft the budget\n",
+        people=TEAM,
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Set up the repo", "U1OWEN"),
+        ("Draft the wireframes", "U3SARA"),
+        ("Draft the budget", None),
+    ]
+
+
+def test_an_imperative_bullet_with_a_person_after_it_is_theirs() -> None:
+    ex = run(
+        "- Send the invoice (Owen, Adam)\n- Book the venue - Sara\n"
+        "- Reviewed the budget (Sara)\n- Review the budget (pending)\n",
+        people=TEAM,
+    )
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Send the invoice", "U1OWEN"),
+        ("Book the venue", "U3SARA"),
+    ]
+
+
+def test_a_task_a_speaker_names_without_an_owner_is_the_speakers() -> None:
+    ex = run("Owen: next step: refactor the parser\n<Adam> ACTION: update the wiki\n", people=TEAM)
+    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
+        ("Refactor the parser", "U1OWEN"),
+        ("Update the wiki", None),
+    ]

@@ -343,6 +343,12 @@ def action_from(
         owner = resolve_owner(unit.group_owner, unit, ctx)
     if owner is None and unit.speaker and re.match(r"(?i)^(?:i\b|i'|let me)", text.strip()):
         owner = resolve_owner("I", unit, ctx)
+    if owner is None and unit.speaker and not unit.raw.lstrip("[0-9:] ").startswith("<"):
+        # A task a speaker names without an owner ("mnot: next step: refactor") is the
+        # speaker's, when the speaker is one of the call's people (not in an IRC log, where
+        # the chair records everyone's items).
+        spoken = resolve_owner("I", unit, ctx)
+        owner = spoken if spoken.user_id is not None else None
     if _REPORTED_RE.match(body.strip()):
         return None  # "Followup: @CAM opened devguide issues …": done already
     due = find_due(unit.due_hint, ctx) if unit.due_hint else find_due(text, ctx)

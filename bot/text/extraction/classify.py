@@ -345,6 +345,12 @@ def _classify_sentence(
         if item is not None:
             found.append(Found("action", item.what, unit.order, False, item))
         return
+    if unit.bullet and _owned_imperative(sentence, ctx):
+        # "- Send the invoice (Owen)", "- Book the venue - Sara": a task and who does it
+        item = action_from(sentence, unit, ctx, who=None, in_section=True)
+        if item is not None and item.owner_user_id is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+            return
     lm = _TOPIC_LABEL_RE.match(sentence)
     if lm and not ctx.people.subject_re.match(FILLER_RE.sub("", sentence)):
         sentence = lm.group("rest")
@@ -449,6 +455,15 @@ _OUTCOME_RE = re.compile(
     r"withdrawn|approved|adopted|merged|no\s+action)\b",
     re.I,
 )
+
+
+def _owned_imperative(sentence: str, ctx: Context) -> bool:
+    """An imperative of follow-up work with a known person after it."""
+    first = sentence.split(None, 1)[0] if sentence.strip() else ""
+    if not (first[:1].isupper() and followup_verb(first)):
+        return False
+    trailing = ctx.people.trailing_owner(sentence)
+    return trailing is not None and owner_kind(trailing[1], ctx) in ("person", "mention", "multi")
 
 
 def _records_a_decision(text: str, ctx: Context) -> bool:

@@ -94,6 +94,25 @@ def find_author(lines: list[str]) -> str | None:
     return None
 
 
+_HEADING_OWNERS_RE = re.compile(
+    r"^(?P<title>[^\W\d_][^:()]{1,60}?)\s*(?:\s[-–—]\s*|:\s+|\()"
+    r"(?P<names>[^()]{2,80}?)\)?$"
+)
+_NAME_SPLIT_RE = re.compile(r"\s*(?:,|&|\band\b|/|\+)\s*")
+
+
+def _heading_owner(text: str, ctx: Context) -> str | None:
+    """The first person a heading names after its title: "Technical - Owen, Adam",
+    "Design (Sara)"; None when the names are not all people of the call."""
+    m = _HEADING_OWNERS_RE.match(strip_decor(text).strip().lstrip("#").strip().rstrip(":"))
+    if m is None:
+        return None
+    names = [n for n in _NAME_SPLIT_RE.split(m.group("names").strip()) if n]
+    if names and all(ctx.people.is_person(n) or MENTION_RE.fullmatch(n) for n in names):
+        return names[0]
+    return None
+
+
 def _owner_only(text: str, ctx: Context, *, loose: bool) -> str | None:
     """The text when it is nothing but an owner reference (a group heading)."""
     t = strip_decor(text).strip().rstrip(":").strip()
@@ -278,11 +297,12 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 continue
         if (marked or (special and not section_bullets and _label_line(clean))) and not is_bullet:
             # An unknown heading: a new part of the document ("Miscellaneous:" after a plain
-            # list of next steps).
+            # list of next steps). One that names people ("Technical - Owen, Adam") gives
+            # the items under it to the first of them.
             yield from flush()
             section = "other"
             section_bullets = False
-            group_owner = None
+            group_owner = _heading_owner(clean, ctx)
             header_speaker = None
             blank_before = False
             continue
@@ -357,6 +377,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 prose=True,
                 speaker=header_speaker,
                 turn=header_speaker is not None,
+                group_owner=group_owner,
                 order=order,
             )
             if is_bullet:
