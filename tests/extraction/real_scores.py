@@ -69,6 +69,7 @@ class Counts:
 @dataclass
 class DocScore:
     name: str
+    labelled: str
     actions: Counts
     decisions: Counts
     questions: Counts
@@ -197,6 +198,7 @@ def score_document(path: Path) -> DocScore:
     )
     return DocScore(
         name=path.stem,
+        labelled=labels["labelled"],
         actions=Counts(n, len(result.action_items), n - len(missed)),
         decisions=Counts(
             len(labels["decisions"]),
@@ -263,6 +265,14 @@ def report(
         print(
             f"{'ALL ' + half:<42}{_pr(s.actions):<30}{_pr(s.decisions):<30}{_pr(s.questions):<30}"
         )
+        rounds = sorted({d.labelled for d in s.docs})
+        for labelled in rounds if len(rounds) > 1 else ():
+            part = Counts()
+            for d in s.docs:
+                if d.labelled == labelled:
+                    part.add(d.actions)
+            n = sum(d.labelled == labelled for d in s.docs)
+            print(f"{'   labelled ' + labelled + f' ({n})':<42}{_pr(part):<30}")
         kinds: Counter[str] = Counter()
         for d in s.docs:
             kinds.update(d.miss_kinds)

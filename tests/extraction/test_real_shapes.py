@@ -619,3 +619,15 @@ def test_a_task_a_speaker_names_without_an_owner_is_the_speakers() -> None:
         ("Refactor the parser", "U1OWEN"),
         ("Update the wiki", None),
     ]
+
+
+def test_a_bullet_that_gives_a_named_person_a_task() -> None:
+    ex = run(
+        "- Tom: send out the time coordination for meetings in the next 4 weeks.\n"
+        "- Priya: send the notes in the next 4 weeks.\n"
+        "- Tom: review of the budget went well\n"
+    )
+    assert [(a.what, a.owner_user_id, local(a)) for a in ex.action_items] == [
+        ("Send out the time coordination for meetings in the next 4 weeks", "U02TOM", None),
+        ("Send the notes", "U01PRIYA", "2024-04-03 17:00"),
+    ]

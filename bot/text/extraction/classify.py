@@ -14,6 +14,7 @@ from bot.text.extraction.model import ActionItem
 from bot.text.extraction.people import owner_kind
 from bot.text.extraction.sentences import FILLER_RE, is_question_text, split_sentences, tidy
 from bot.text.extraction.tags import tag_of
+from bot.text.extraction.vocabulary import FOLLOWUP_VERBS
 
 
 def classify(units: Iterable[Unit], ctx: Context) -> list[Found]:
@@ -345,7 +346,9 @@ def _classify_sentence(
         if item is not None:
             found.append(Found("action", item.what, unit.order, False, item))
         return
-    if unit.bullet and _owned_imperative(sentence, ctx):
+    if (unit.bullet and _owned_imperative(sentence, ctx)) or _labelled_imperative(
+        sentence, unit, ctx
+    ):
         # "- Send the invoice (Owen)", "- Book the venue - Sara": a task and who does it
         item = action_from(sentence, unit, ctx, who=None, in_section=True)
         if item is not None and item.owner_user_id is not None:
@@ -464,6 +467,26 @@ def _owned_imperative(sentence: str, ctx: Context) -> bool:
         return False
     trailing = ctx.people.trailing_owner(sentence)
     return trailing is not None and owner_kind(trailing[1], ctx) in ("person", "mention", "multi")
+
+
+def _labelled_imperative(sentence: str, unit: Unit, ctx: Context) -> bool:
+    """ "- Ryan: send out the schedule": a bullet that gives a known person a task."""
+    words = sentence.split(None, 2)
+    return (
+        unit.bullet
+        and bool(unit.label)
+        and not unit.turn
+        and owner_kind(unit.label or "", ctx) in ("person", "mention")
+        and len(words) >= 2
+        and words[0].lower() in FOLLOWUP_VERBS
+        and words[1].lower() in _OBJECT_STARTS
+    )
+
+
+_OBJECT_STARTS = frozenset(
+    {"the", "a", "an", "out", "up", "in", "on", "off", "over", "back", "this", "that", "it"}
+    | {"these", "those", "them", "our", "their", "his", "her", "all", "some", "new"}
+)
 
 
 def _records_a_decision(text: str, ctx: Context) -> bool:

@@ -139,7 +139,11 @@ def find_due(text: str, ctx: Context) -> tuple[datetime | None, str, bool] | Non
 _EVENT_WORDS = r"(?:meeting|call|session|workshop|event|webinar|summit|conference|meetup|f2f)"
 _EVENT_AFTER_RE = re.compile(r"^(?:['’]s)?\s+" + _EVENT_WORDS + r"s?\b", re.I)
 _EVENT_BEFORE_RE = re.compile(
-    r"\b(?:happening|held|takes?\s+place|taking\s+place)\s*(?:on|at|in)?\s*$", re.I
+    r"\b(?:happening|held|takes?\s+place|taking\s+place)\s*(?:on|at|in)?\s*$"
+    r"|\b"
+    + _EVENT_WORDS
+    + r"s\s+(?:(?:in|within|over|during)\s*)?$",  # "meetings in the next 4 weeks"
+    re.I,
 )
 
 
