@@ -248,7 +248,8 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         bold_label = _BOLD_LABEL_RE.match(rest.strip()) if not (md or bold) else None
         marked = bool(md or bold or setext)
         hk = None
-        if not is_bullet or bold:
+        if not is_bullet or bold or (mark and mark[0].isdigit() and indent == 0):
+            # (a numbered agenda line "7. Review Outstanding Action Items" is a heading too)
             hk = heading_kind(md.group(2) if md else clean)
         if hk is None and (md or bold or setext):
             suffix_kind = heading_suffix_kind(md.group(2) if md else clean)
