@@ -631,3 +631,30 @@ def test_a_bullet_that_gives_a_named_person_a_task() -> None:
         ("Send out the time coordination for meetings in the next 4 weeks", "U02TOM", None),
         ("Send the notes", "U01PRIYA", "2024-04-03 17:00"),
     ]
+
+
+def test_decisions_of_boards_and_recorded_outcomes() -> None:
+    ex = run(
+        "The board agreed the profile could be updated to version 1.1.\n"
+        "The committee unanimously approved the budget for 2025.\n"
+        "It was generally agreed that the style guide needs trimming.\n"
+        "We appointed Shane as Vice Chair.\n"
+        "General consensus on landing early and iterating in smaller chunks.\n"
+        "Seems there's consensus around supporting light and dark icons.\n"
+        "The minutes of the previous meeting were approved without objection.\n"
+        "Agreement: the group will continue the methodology discussion by email.\n"
+    )
+    assert len(ex.decisions) == 8, [d.text for d in ex.decisions]
+    assert ex.action_items == ()
+
+
+def test_two_tagged_resolutions_that_differ_are_two_decisions() -> None:
+    ex = run(
+        '<renato> Resolution: Publish new working draft of "ODRL Information Model"\n'
+        '<michael> Resolution: Publish new working draft of "ODRL Vocabulary & Expression"\n'
+        '<michael> Resolution: Publish new working draft of "ODRL Vocabulary & Expression"\n'
+    )
+    assert [d.text for d in ex.decisions] == [
+        'Publish new working draft of "ODRL Information Model"',
+        'Publish new working draft of "ODRL Vocabulary & Expression"',
+    ]

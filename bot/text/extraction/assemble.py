@@ -157,7 +157,18 @@ def assemble(found: list[Found]) -> Extraction:
             if low in seen:
                 continue
             near = {i for w in f.words for i in by_word.get(w, ())}
-            if any(_containment(f.words, kept[i].words) >= threshold for i in near):
+            if any(
+                _containment(f.words, kept[i].words) >= threshold
+                # two tagged lines that differ in more than a word are two ("Resolution:
+                # publish draft A", "Resolution: publish draft B")
+                and not (
+                    f.strong
+                    and kept[i].strong
+                    and _word_gap(f.words, kept[i].words)
+                    > max(1, len(f.words | kept[i].words) // 5)
+                )
+                for i in near
+            ):
                 continue
             seen.add(low)
             for w in f.words:

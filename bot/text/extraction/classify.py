@@ -43,8 +43,13 @@ _CLAUSE_SPLIT_RE = re.compile(r"\s?;\s*|\s+[–—-]\s+|,\s+(?:and\s+|but\s+|so\
 
 _DECISION_RE = re.compile(
     r"(?<!what\s)(?<!what\s\s)\b(?:we|they|the\s+team|the\s+group|both\s+sides|both\s+teams|everyone|all\s+parties|"
-    r"all\s+of\s+us|the\s+\w+\s+team|the\s+vendor)\s+(?:have\s+|had\s+|all\s+|then\s+|also\s+|"
-    r"finally\s+|jointly\s+)?(?:agreed|decided|settled|concluded|aligned)\b(?!\s+with\b)"
+    r"all\s+of\s+us|the\s+\w+\s+team|the\s+vendor|the\s+(?:board|committee|council|"
+    r"steering\s+committee|wg|working\s+group|sig|tac|tsc|members|chairs?|meeting))\s+"
+    r"(?:have\s+|has\s+|had\s+|all\s+|then\s+|also\s+|"
+    r"finally\s+|jointly\s+|unanimously\s+)?(?:agreed|decided|settled|concluded|aligned|"
+    r"approved|resolved)\b(?!\s+with\b)"
+    r"|\b(?:it\s+was|it\s+is|it's)\s+(?:\w+ly\s+)?(?:agreed|decided)\s+(?:that|to)\b"
+    r"|\bwe\s+(?:appointed|elected|approved|chose|selected|adopted)\b"
     r"|\b[A-Z][\w\-]+\s+(?:and|&)\s+[A-Z][\w\-]+\s+(?:have\s+|both\s+)?(?:agreed|decided)\b"
     r"|\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|ab\s+sofort)\b"
     r"|^(?:it\s+was\s+|it\s+is\s+|it's\s+)?(?:agreed|decided)\s*(?:that|to|on|:)"
@@ -57,12 +62,19 @@ _DECISION_RE = re.compile(
     r"we'?re\s+gonna|we\s+go|they'?ll|they\s+will)\s+go\s+(?:with|for|ahead)\b"
     r"|^(?:going|go|we\s+go|we're\s+going)\s+with\b"
     r"|\bsigned\s+off\s+on\b|\breached\s+consensus\b|\bconsensus\s+(?:is|was)\b"
+    r"|^(?:general\s+|rough\s+|broad\s+)?consensus\s+(?:on|to|that|for)\b"
     r"|\bsettled\s+on\b|^we\s+(?:keep(?!\s+\w+ing\b)|stick\s+with|go\s+with|drop|skip|postpone)\b"
     r"|^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?\s+will\s+(?:use|adopt|switch\s+to|stick\s+with|"
     r"stay\s+on|standardi[sz]e\s+on)\b",
     re.I,
 )
 _DECISION_KEYS = (
+    "approved",
+    "appointed",
+    "elected",
+    "chose",
+    "selected",
+    "adopted",
     "agreed",
     "agreement",
     "resolved",
@@ -122,9 +134,11 @@ _PLAN_RE = re.compile(
     r"'re\s+going\s+to|\s+are\s+gonna|'re\s+gonna)\s+(?:also\s+|now\s+|then\s+|officially\s+)?"
     + _PLAN_VERBS
     + r"|^(?:the\s+)?(?:plan|agreement|consensus|conclusion|outcome)\s+(?:is|was)\s+(?:to|that)\b"
-    r"|\bthere\s+(?:is|was)\s+(?:general\s+|rough\s+|broad\s+|strong\s+)?"
-    r"(?:consensus|agreement)\s+(?:to|that|on|for)\b"
-    r"|\b(?:motion|proposal|resolution|minutes|budget|request|rfc)\s+(?:was\s+|is\s+|has\s+been\s+)?"
+    r"|\bthere(?:\s+(?:is|was)|['’]s)\s+(?:general\s+|rough\s+|broad\s+|strong\s+)?"
+    r"(?:consensus|agreement)\s+(?:to|that|on|for|around)\b"
+    r"|\b(?:motion|proposal|resolution|minutes|budget|request|rfc)\s+"
+    r"(?:of\s+(?:the\s+)?(?:\w+\s+){0,3}?)?"  # "the minutes of the previous meeting were …"
+    r"(?:was\s+|were\s+|is\s+|are\s+|has\s+been\s+|have\s+been\s+)?"
     r"(?:approved|adopted|accepted|carried|passed|ratified|rejected)\b"
     r"|\b(?:approved|accepted|adopted|agreed)\s+unanimously\b"
     r"|\b(?:approved|adopted|accepted|passed|carried)\s+by\s+(?:a\s+)?unanimous\b"

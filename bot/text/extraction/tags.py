@@ -11,7 +11,7 @@ TAG_RE = re.compile(
     r"^(?:\[(?P<state>new|pending|continues|continued|open|done|dropped|closed)\]\s*)?"
     r"(?:"
     r"(?P<tag>action[ _]items?|action points?|action required|action|todo|to-do|to do|"
-    r"next steps?|follow[- ]?ups?|decision|decided|agreed|resolved|resolution|consensus|"
+    r"next steps?|follow[- ]?ups?|decision|decided|agreed|agreement|resolved|resolution|consensus|"
     r"conclusion|outcome|"
     r"open questions?|open points?|open items?|open issues?|open|still open|unresolved|"
     r"questions?|q|tbd|idea|info|note|fyi|"
@@ -51,7 +51,8 @@ _TAG_KIND: dict[str, str] = {
     "followups": "action", "decision": "decision", "resolution": "decision",
     "consensus": "decision", "conclusion": "decision", "outcome": "decision",
     "accepted": "decision",
-    "decided": "decision", "agreed": "decision", "agree": "decision", "resolved": "decision",
+    "decided": "decision", "agreed": "decision", "agreement": "decision", "agree": "decision",
+    "resolved": "decision",
     "entscheidung": "decision", "beschluss": "decision", "open question": "question",
     "open questions": "question", "open": "question", "still open": "question",
     "unresolved": "question", "question": "question", "questions": "question",
