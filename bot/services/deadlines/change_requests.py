@@ -8,7 +8,6 @@ the date changes (revision + 1, reminders recomputed) when the second side appro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -384,16 +383,6 @@ def _apply_move(
     deadline.revision += 1
     deadline.next_reminder_at = next_reminder_after(new_due, tz, now)
     cancel_pending_reminders(session, deadline, "deadline moved")
-
-
-def change_history(session: Session, deadline: Deadline) -> Sequence[ChangeRequest]:
-    return list(
-        session.scalars(
-            select(ChangeRequest)
-            .where(ChangeRequest.deadline_id == deadline.id)
-            .order_by(ChangeRequest.requested_at, ChangeRequest.id)
-        )
-    )
 
 
 def close_pending_changes(session: Session, deadline: Deadline, now: datetime) -> list[int]:

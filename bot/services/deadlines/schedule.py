@@ -55,6 +55,6 @@ def next_reminder_after(due_at: datetime, tz: ZoneInfo, after: datetime) -> date
     return None
 
 
-def reminder_key(deadline: Deadline, step: ReminderStep, *, dm: bool = False) -> str:
+def reminder_key(deadline: Deadline, step: ReminderStep) -> str:
     rev = "" if deadline.revision == 0 else f"r{deadline.revision}:"
-    return f"deadline:{deadline.id}:{rev}{step.name}" + (":dm" if dm else "")
+    return f"deadline:{deadline.id}:{rev}{step.name}"
