@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from bot.text.extraction.context import Context, Unit
@@ -31,24 +32,37 @@ _NOW_ACTION_RE = re.compile(
     re.I,
 )
 _NOT_A_TASK_RE = re.compile(r"(?i)\binto\s+account\b|^(?:care|mind|note)\b")
-# A note at the end that the task was done while the meeting ran: "(emailed)", "(opened as
-# python/peps#2937)", "(done)".
+# A note at the end that the task was done while the meeting ran: "(emailed)", "(done)",
+# "(opened as python/peps#2937)", "(sent: #123)" — the word alone, or with what it made; not
+# "(done when on-call signs off)" or "(sent last time to the wrong address)".
 _DONE_NOTE_RE = re.compile(
     r"\((?:already\s+)?(?:done|completed?|emailed|e-mailed|sent|merged|filed|fixed|opened|"
-    r"created|submitted|posted)\b[^()]*(?:\([^()]*\)[^()]*)*\)\s*[.!]?\s*$",
+    r"created|submitted|posted)(?:\s+as\s+[^()]*(?:\([^()]*\)[^()]*)*|\s*[:\-–]?\s*#\d+)?\)"
+    r"\s*[.!]?\s*$",
     re.I,
 )
 # A line that reports work done ("Opened devguide issues for …", "Published a landscape
-# document …") rather than giving a task.
+# document …") rather than giving a task; verbs whose past form is rarely an adjective
+# ("Updated SOW to be sent …" and "Shared folder access for …" are tasks).
 _REPORTED_RE = re.compile(
-    r"^(?:opened|sent|created|filed|published|discussed|merged|posted|submitted|shared|"
-    r"completed|finished|fixed|released|presented|reviewed|updated|added|wrote|made|moved)\s",
+    r"^(?:opened|filed|published|discussed|merged|posted|submitted|finished|released|"
+    r"presented|moved|wrote)\s"
+    # not an adjective before what is still to do: "Released build needs a smoke test",
+    # "Published docs have typos, Sarah to fix", "Posted prices to be checked"
+    r"(?!.*\b(?:needs?|to\s+be|should|must|has|have)\b)(?!.*,\s*\S+\s+to\s)",
     re.I,
 )
+# Verbs of taking part in the call, not of work after it: "I'll hold off on that", "I'll
+# second that", "I'll jump in here".
+_RUNNING_THE_CALL = frozenset(
+    {"pass", "go", "hold", "defer", "second", "try", "jump", "chime", "echo", "leave", "stop",
+     "wait", "stay", "keep", "agree", "disagree", "admit", "say", "note", "add", "answer",
+     "start", "begin", "finish", "wrap", "hand", "turn", "be", "skip"}
+)  # fmt: skip
 # Help anyone may give: "If anyone wants to pick this up …, help is wanted".
 _OFFER_RE = re.compile(r"^if\s+(?:anyone|anybody|someone|somebody|you)\b", re.I)
 # "Assign to Roy", "assigned to @mnot": who the task goes to.
-ASSIGNED_TO_RE = re.compile(r"(?i)\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+(?P<o>@?[\w.\-]+)")
+ASSIGNED_TO_RE = re.compile(r"(?i)^assign(?:ed)?\s+(?:it\s+|this\s+)?to\s+(?P<o>@?[\w.\-]+)")
 _PRONOUN_RE = re.compile(r"\b(?:it|that|this|those|them|these|the\s+same)\b", re.I)
 
 
@@ -198,6 +212,8 @@ def prose_action(
             )
         )
         is not None
+        and followup_verb(pm.group("rest").split(None, 1)[0])  # not "please ignore", "don't"
+        and not re.match(r"(?i)let\s+\w+\s+know\b", pm.group("rest"))  # "let us know if …"
     ):
         # "Oliver, please follow up with Solomon": a task given to the person addressed
         owner_text, modal, rest, strong = lm.group("owner"), "will", pm.group("rest"), True
@@ -241,6 +257,8 @@ def prose_action(
         and strong
         and bool(unit.speaker or unit.label)
         and re.fullmatch(r"will|shall|['’]ll|let me|(?:am|['’]m)\s+going\s+to", modal) is not None
+        and verb not in _RUNNING_THE_CALL
+        and len(rest_v.split()) >= 3  # "I'll pass", "I'll go first": running the call
         and resolve_owner("I", unit, ctx).user_id is not None
     )
     if kind in ("self", "group", "generic", "nobody") and not (
@@ -277,7 +295,7 @@ def action_from(
 ) -> ActionItem | None:
     """An item known to be an action: find its owner, due date and what."""
     body = text.strip()
-    if _DONE_NOTE_RE.search(body) or _REPORTED_RE.match(body) or _OFFER_RE.match(body):
+    if _DONE_NOTE_RE.search(body) or _OFFER_RE.match(body):
         return None  # done while the meeting ran; help anyone may give
     owner: Owner | None = None
     # 1. an owner given with the tag: "AI jonas:", "TODO(sofia):"
@@ -333,7 +351,7 @@ def action_from(
             body = body[: om.start()].rstrip(" ,;-–—(") or body
     # 6b. "Assign to Roy"
     if owner is None:
-        am = ASSIGNED_TO_RE.search(body)
+        am = ASSIGNED_TO_RE.match(body)
         if am is not None and owner_kind(am.group("o"), ctx) in ("person", "mention"):
             owner = resolve_owner(am.group("o"), unit, ctx)
     # 7. a "Name:" label of the item (or an Owner cell), then a group heading above it
@@ -343,13 +361,19 @@ def action_from(
         owner = resolve_owner(unit.group_owner, unit, ctx)
     if owner is None and unit.speaker and re.match(r"(?i)^(?:i\b|i'|let me)", text.strip()):
         owner = resolve_owner("I", unit, ctx)
-    if owner is None and unit.speaker and not unit.raw.lstrip("[0-9:] ").startswith("<"):
-        # A task a speaker names without an owner ("mnot: next step: refactor") is the
+    first = body.split(None, 1)[0].lower() if body.strip() else ""
+    if (
+        owner is None
+        and unit.speaker
+        and first in FOLLOWUP_VERBS
+        and not unit.raw.lstrip("[0-9:] ").startswith("<")
+    ):
+        # A task a speaker words as an order ("mnot: next step: refactor") is probably the
         # speaker's, when the speaker is one of the call's people (not in an IRC log, where
-        # the chair records everyone's items).
+        # the chair records everyone's items); marked unsure.
         spoken = resolve_owner("I", unit, ctx)
-        owner = spoken if spoken.user_id is not None else None
-    if _REPORTED_RE.match(body.strip()):
+        owner = replace(spoken, sure=False) if spoken.user_id is not None else None
+    if trailing is None and _REPORTED_RE.match(body.strip()):
         return None  # "Followup: @CAM opened devguide issues …": done already
     due = find_due(unit.due_hint, ctx) if unit.due_hint else find_due(text, ctx)
     if unit.due_hint and due is None:

@@ -31,9 +31,14 @@ def _objects(words: frozenset[str]) -> frozenset[str]:
     return frozenset(w for w in words if w not in FOLLOWUP_VERBS and w != "up") or words
 
 
-def _word_gap(a: frozenset[str], b: frozenset[str]) -> int:
-    """How many words (not numbers: dates left in a text) one of two items has alone."""
-    return sum(1 for w in a ^ b if not w.isdigit())
+def _distinct(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two tagged items are two: each has words the other lacks, more than one in
+    five ("comment on X" and "leave a comment on Y"; not "send the SOW" and "send the SOW
+    with the new pricing", which says the same thing at more length). Numbers do not count:
+    dates left in a text."""
+    a_only = {w for w in a - b if not w.isdigit()}
+    b_only = {w for w in b - a if not w.isdigit()}
+    return bool(a_only and b_only) and len(a_only | b_only) > max(1, len(a | b) // 5)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -109,7 +114,7 @@ def assemble(found: list[Found]) -> Extraction:
             both_strong = f.strong and k.strong
             threshold = 0.9 if both_strong else 0.5
             kw = what_words[k.seq]
-            if both_strong and _word_gap(ww, kw) > max(1, len(ww | kw) // 5):
+            if both_strong and _distinct(ww, kw):
                 continue  # two tagged items differing in more than a word are two tasks
             # Loose (weak) matches of items nobody owns need three words in common.
             loose_ok = bool(item.owner_name or k.action.owner_name)
@@ -161,12 +166,7 @@ def assemble(found: list[Found]) -> Extraction:
                 _containment(f.words, kept[i].words) >= threshold
                 # two tagged lines that differ in more than a word are two ("Resolution:
                 # publish draft A", "Resolution: publish draft B")
-                and not (
-                    f.strong
-                    and kept[i].strong
-                    and _word_gap(f.words, kept[i].words)
-                    > max(1, len(f.words | kept[i].words) // 5)
-                )
+                and not (f.strong and kept[i].strong and _distinct(f.words, kept[i].words))
                 for i in near
             ):
                 continue

@@ -62,7 +62,7 @@ _DECISION_RE = re.compile(
     r"we'?re\s+gonna|we\s+go|they'?ll|they\s+will)\s+go\s+(?:with|for|ahead)\b"
     r"|^(?:going|go|we\s+go|we're\s+going)\s+with\b"
     r"|\bsigned\s+off\s+on\b|\breached\s+consensus\b|\bconsensus\s+(?:is|was)\b"
-    r"|^(?:general\s+|rough\s+|broad\s+)?consensus\s+(?:on|to|that|for)\b"
+    r"|^(?:general|rough|broad)\s+consensus\s+(?:on|to|that|for)\b"
     r"|\bsettled\s+on\b|^we\s+(?:keep(?!\s+\w+ing\b)|stick\s+with|go\s+with|drop|skip|postpone)\b"
     r"|^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?\s+will\s+(?:use|adopt|switch\s+to|stick\s+with|"
     r"stay\s+on|standardi[sz]e\s+on)\b",
@@ -270,15 +270,28 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
                 found.append(Found("action", item.what, unit.order, True, item))
 
 
+_STANDING_RE = re.compile(
+    r"(?i)\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|always|"
+    r"every\s+(?:day|week|month|time|sprint|release)|each\s+(?:week|sprint|release))\b"
+)
+
+
+# "Sarah will use Postgres for the new service" in a list of decisions is the choice itself.
+_CHOICE_VERBS = frozenset(
+    {"use", "adopt", "switch", "stick", "stay", "remain", "keep", "continue", "support",
+     "require", "go", "own", "lead", "be", "join", "attend", "represent", "chair"}
+)  # fmt: skip
+
+
 def _decided_task(text: str, unit: Unit, ctx: Context, found: list[Found]) -> None:
     """A decision that gives a named person a task ("Decision: Mara will ask RustNL …") is
     also that person's action item."""
     first = split_sentences(text)[:1]
-    if not first:
-        return
+    if not first or _STANDING_RE.search(first[0]):
+        return  # "Anil will join the standup from now on": a rule, not a task
     clause = _clauses(first[0], ctx, "")[0][0]
     item = prose_action(clause, unit, ctx, "", named_only=True)
-    if item is not None:
+    if item is not None and item.what.split(None, 1)[0].lower() not in _CHOICE_VERBS:
         found.append(Found("action", item.what, unit.order, True, item))
 
 
@@ -348,9 +361,11 @@ def _classify_sentence(
                 found.append(Found("action", item.what, unit.order, False, item))
                 return
         found.append(Found("decision", tidy(sentence), unit.order, False))
+        _named_tasks_beside(sentence, unit, ctx, found, context)
         return
     if _plan_statement(body, ctx):
         found.append(Found("decision", tidy(sentence), unit.order, False))
+        _named_tasks_beside(sentence, unit, ctx, found, context)
         return
     if unit.section == "past":
         return  # status of earlier meetings' items
@@ -374,7 +389,7 @@ def _classify_sentence(
     low = " " + sentence.lower()
     if not (_any_of(_COMMITMENT_CUES, low) or (unit.label or unit.speaker or "")[:1] == "@"):
         return  # nobody commits to anything here (a cheap test before the clause regexes)
-    if re.match(r"(?i)if\s", FILLER_RE.sub("", sentence)):
+    if re.match(r"(?i)if\s", FILLER_RE.sub("", sentence)) and not _names_a_committer(sentence, ctx):
         return  # "If they don't respond by next week, we'll close it": a condition, no task
     passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence)) if " be " in low else None
     if passive is not None and (
@@ -438,8 +453,8 @@ _IRREGULAR_DONE = frozenset(
     {"sent", "set", "put", "made", "done", "built", "run", "written", "given"}
 )
 _PASSIVE_TASK_RE = re.compile(
-    r"^(?:(?:during|after|before|at|in|for)\s(?!which\b)[^,;:]{2,60},?\s+)?"  # "During …, …"
-    r"(?:an?|the|these|those|this|that|our|all)\s+[^,;:]{2,80}?\s+"
+    r"^(?:an?|the|(?:during|after|before|at|in|for)\s(?!which\b)[^,;:]{2,60},?\s+"
+    r"(?:an?|the|these|those))\s+[^,;:]{2,80}?\s+"  # "During the Q2 review these topics …"
     r"(?:will|shall|is\s+to|are\s+to)\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
     r"done|held|built|run|written|given)\b",
     re.I,
@@ -474,10 +489,33 @@ _OUTCOME_RE = re.compile(
 )
 
 
+def _named_tasks_beside(
+    sentence: str, unit: Unit, ctx: Context, found: list[Found], context: str
+) -> None:
+    """A named person's task in a later clause of a decision ("We approved the scope change,
+    and Sarah will update the estimate by Friday")."""
+    for clause, clause_context, same in _clauses(sentence, ctx, context)[1:]:
+        item = prose_action(
+            clause, unit, ctx, clause_context, named_only=True, context_is_clause=same
+        )
+        if item is not None:
+            found.append(Found("action", item.what, unit.order, False, item))
+
+
+def _names_a_committer(sentence: str, ctx: Context) -> bool:
+    """Whether a clause of the sentence has a named person as its subject ("If possible,
+    Sarah will deliver the build")."""
+    for piece in re.split(r",\s+|;\s*", sentence)[1:]:
+        m = ctx.people.subject_re.match(FILLER_RE.sub("", piece))
+        if m is not None and owner_kind(m.group("owner"), ctx) in ("person", "mention"):
+            return True
+    return False
+
+
 def _owned_imperative(sentence: str, ctx: Context) -> bool:
     """An imperative of follow-up work with a known person after it."""
     first = sentence.split(None, 1)[0] if sentence.strip() else ""
-    if not (first[:1].isupper() and followup_verb(first)):
+    if not (first[:1].isupper() and first.lower() in FOLLOWUP_VERBS):  # "Send", not "Sent"
         return False
     trailing = ctx.people.trailing_owner(sentence)
     return trailing is not None and owner_kind(trailing[1], ctx) in ("person", "mention", "multi")
@@ -528,9 +566,10 @@ def _clauses(sentence: str, ctx: Context, context: str) -> list[tuple[str, str, 
         subjectless = re.match(r"(?i)will\s", starts) and not ctx.people.subject_re.match(
             FILLER_RE.sub("", current)
         )
-        if new_subject and owner_kind(FILLER_RE.sub("", current).strip(), ctx) in (
-            "person",
-            "mention",
+        if (
+            new_subject
+            and re.fullmatch(r"\s+(?:and|&)\s+", sep)
+            and owner_kind(FILLER_RE.sub("", current).strip(), ctx) in ("person", "mention")
         ):
             current += sep + piece  # "Claudio and Ben will …": one subject of two people
         elif new_subject or subjectless:

@@ -134,24 +134,16 @@ def find_due(text: str, ctx: Context) -> tuple[datetime | None, str, bool] | Non
     return due_at, due_text, sure
 
 
-# The date of an event rather than a deadline: "moving the September 7 meeting",
-# "happening on October 27th". (The "call on 27/03" of a checklist item is its due.)
-_EVENT_WORDS = r"(?:meeting|call|session|workshop|event|webinar|summit|conference|meetup|f2f)"
-_EVENT_AFTER_RE = re.compile(r"^(?:['’]s)?\s+" + _EVENT_WORDS + r"s?\b", re.I)
+# The date of an event that happens, not of a task: "the summit is happening on October 27th".
+# (A task about a meeting on a date is due by then: "confirm the March 14 meeting agenda",
+# "send the slides ahead of Monday's call", "the call on 27/03" of a checklist.)
 _EVENT_BEFORE_RE = re.compile(
-    r"\b(?:happening|held|takes?\s+place|taking\s+place)\s*(?:on|at|in)?\s*$"
-    r"|\b"
-    + _EVENT_WORDS
-    + r"s\s+(?:(?:in|within|over|during)\s*)?$",  # "meetings in the next 4 weeks"
-    re.I,
+    r"\b(?:happening|held|takes?\s+place|taking\s+place)\s*(?:on|at|in)?\s*$", re.I
 )
 
 
 def _event_date(text: str, start: int, end: int) -> bool:
-    return bool(
-        _EVENT_AFTER_RE.match(text[end : end + 30])
-        or _EVENT_BEFORE_RE.search(text[max(0, start - 40) : start])
-    )
+    return _EVENT_BEFORE_RE.search(text[max(0, start - 40) : start]) is not None
 
 
 def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, bool]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_SPACES_RE = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
+# Every space-like character but the line break (form feed, vertical tab, the \x1c–\x1f
+# separators and \x85 too: left as they are, long runs of them made lines slow to read).
+_SPACES_RE = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\x0b\x0c\x1c-\x1f\x85]")
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 # A zero-width joiner stays inside an emoji sequence (👩‍💻), nowhere else.
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u2060\ufeff]|(?<![" + _EMOJI + "\ufe0f])\u200d")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.text.extraction.normalize import MENTION
+from bot.text.extraction.vocabulary import FOLLOWUP_VERBS
 
 TAG_RE = re.compile(
     # W3C minutes mark an action's state: "[NEW] ACTION: …", "[DONE] ACTION: …".
@@ -17,7 +18,7 @@ TAG_RE = re.compile(
     r"questions?|q|tbd|idea|info|note|fyi|"
     r"help|link|topic|aufgabe|entscheidung|beschluss|offene frage|frage)"
     r"(?:\s*\((?P<who>[^)]{1,40})\))?\s*[:\-–]\s+"
-    r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)\s*[:\-–]?\s+"
+    r"|(?P<ai>AI)(?:\s*\((?P<aiwho>[^)]{1,40})\)\s*(?P<aicolon>[:\-–])?\s+"
     r"|(?:\s+(?P<aiwho2>@?[\w.\-]{2,30}))?\s*[:\-–]\s+)"
     r"|(?P<todowho>todo|action)\s+(?P<who2>@[\w.\-]+|" + MENTION + r")\s*:?\s+"
     # "Action Mark/Philippe: …", "ACTION BW: …", "ACTION ALL: …"
@@ -37,11 +38,8 @@ TAG_RE = re.compile(
     r")(?P<rest>.*)$",
     re.I | re.S,
 )
-# The tag written after the item: "… (TODO)", "… [action item]".
-_SUFFIX_TAG_RE = re.compile(
-    r"^(?P<rest>\S.*?)\s*[(\[](?:todo|to-do|to\s+do|action(?:\s+item)?|ai)[)\]]\s*[.!]?$",
-    re.I | re.S,
-)
+# The tag written after the item: "… (TODO)", "… [action item]" (not "(AI)": a subject).
+_SUFFIX_TAG_RE = re.compile(r"[(\[](?:todo|to-do|to\s+do|action(?:\s+item)?)[)\]]\s*[.!]?$", re.I)
 _TAG_KIND: dict[str, str] = {
     "action": "action", "action item": "action", "action items": "action", "todo": "action",
     "to-do": "action", "to do": "action", "aufgabe": "action", "action point": "action",
@@ -62,6 +60,20 @@ _TAG_KIND: dict[str, str] = {
 }  # fmt: skip
 
 
+def _task_follows(rest: str) -> bool:
+    """Whether a tag written without a colon is followed by a task: a verb of follow-up work
+    ("Check your boxes!") or someone to/will do it ("scottmcm to take a look")."""
+    words = rest.split(None, 2)
+    if not words:
+        return False
+    first = words[0].strip(",.:;!").lower()
+    return (
+        (words[0][:1].isupper() or words[0].islower())
+        and not words[0].isupper()
+        and (first in FOLLOWUP_VERBS or (len(words) > 1 and words[1].lower() in ("to", "will")))
+    )
+
+
 def tag_of(text: str) -> tuple[str | None, str | None, str]:
     """(kind, who, rest) for a tagged line ("ACTION: ...", "AI jonas: ...", "#agreed ...").
 
@@ -69,14 +81,21 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
     ACTION:") or "remark" ("Note:", "FYI", "#info": the rest is read by its shape)."""
     m = TAG_RE.match(text)
     if not m:
-        suffix = _SUFFIX_TAG_RE.match(text)
+        tail = text[-24:]  # only the end is read: long lines stay linear
+        suffix = _SUFFIX_TAG_RE.search(tail)
         if suffix is not None:  # "Create a new GitHub issue for … (TODO)"
-            return "action", None, suffix.group("rest")
+            rest = text[: len(text) - len(tail) + suffix.start()].rstrip()
+            if rest[:1].strip():
+                return "action", None, rest
         return None, None, text
     if m.group("resolved"):
         return "decision", None, m.group("rest")
     if m.group("captag"):
+        if not _task_follows(m.group("rest")):
+            return None, None, text  # "TODO list for next week", "ACTION REQUIRED by …"
         return "action", None, m.group("rest")
+    if m.group("aiwho") and not m.group("aicolon") and not _task_follows(m.group("rest")):
+        return None, None, text  # "AI (Artificial Intelligence) features are out of scope"
     tag = m.group("tag") or m.group("irc") or m.group("todowho") or m.group("whotag")
     if (m.group("state") or "").lower() in ("done", "dropped", "closed") or m.group("past"):
         return "none", None, m.group("rest")  # an action already dealt with, or reviewed
