@@ -447,19 +447,6 @@ def test_a_decision_that_gives_a_named_person_a_task_is_also_an_action_item() ->
     ]
 
 
-def test_a_label_line_ends_a_plain_list_of_next_steps() -> None:
-    ex = run(
-        "Proposals and Next Steps:\nTom to present the approach at the next meeting.\n"
-        "Expand outreach to storage vendors.\nMiscellaneous:\n"
-        "Published a landscape document categorizing batch schedulers.\n"
-        "Storage options in cloud native context\n"
-    )
-    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
-        ("Present the approach at the next meeting", "U02TOM"),
-        ("Expand outreach to storage vendors", None),
-    ]
-
-
 def test_a_speaker_named_with_initials_owns_what_they_take_on() -> None:
     ex = run("Tom Becker (TB): I like this, few minor comments - will raise as issues\n")
     assert [(a.what, a.owner_user_id) for a in ex.action_items] == [("Raise as issues", "U02TOM")]
@@ -472,19 +459,6 @@ def test_a_speakers_own_i_will_is_a_commitment_whatever_the_verb() -> None:
     )
     assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
         ("Discuss this with the team (re: That was in the proposal)", "U02TOM")
-    ]
-
-
-def test_the_date_of_an_event_is_not_the_due_of_a_task() -> None:
-    ex = run(
-        "Action items\n- Tom to book the room, the summit is happening on 27 October\n"
-        "- Release go/no-go call on 27/03 at 16:00\n"
-        "- Confirm the 14 March meeting agenda\n"
-    )
-    assert [(a.what[:20], local(a)) for a in ex.action_items] == [
-        ("Book the room, the s", None),
-        ("Release go/no-go cal", "2024-03-27 16:00"),
-        ("Confirm the 14 March", "2024-03-14 17:00"),
     ]
 
 
@@ -533,18 +507,6 @@ def test_a_person_who_agreed_to_do_something_owns_it_but_two_who_agreed_decided(
     ]
 
 
-def test_passive_tasks_with_no_owner() -> None:
-    ex = run(
-        "The open standards list is to be made into a register.\n"
-        "During the Q2 review these topics will be revisited and analysed.\n"
-        "The summit will be happening on 27 October.\n"
-    )
-    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
-        ("The open standards list is to be made into a register", None),
-        ("During the Q2 review these topics will be revisited and analysed", None),
-    ]
-
-
 def test_work_reported_done_and_help_anyone_may_give_are_not_tasks() -> None:
     ex = run(
         "- Followup: @priya opened devguide issues for the phase dates\n"
@@ -571,9 +533,8 @@ def test_an_action_line_that_records_how_an_item_ended_is_a_decision() -> None:
     assert [a.what for a in ex.action_items] == ["File it"]
 
 
-def test_conditions_and_what_the_meeting_does_now_are_not_tasks() -> None:
+def test_what_the_meeting_does_now_is_not_a_task() -> None:
     ex = run(
-        "If they don't respond by next week, we'll close the issue.\n"
         "We'll start with existing issues and then discuss planning.\n"
         "- Moved to email discussion\n"
         "After which, the board will be asked to consider the standard.\n"
@@ -586,20 +547,6 @@ TEAM = (
     Person("U2ADAM", ("Adam",), "internal"),
     Person("U3SARA", ("Sara",), "internal"),
 )
-
-
-def test_a_heading_that_names_people_gives_its_items_to_the_first() -> None:
-    ex = run(
-        "### Technical - Owen, Adam\n- ACTION: set up the repo\n\n"
-        "**Design (Sara)**\n* ACTION: draft the wireframes\n\n"
-        "## Budget: overview\n- ACTION: draft the budget\n",
-        people=TEAM,
-    )
-    assert [(a.what, a.owner_user_id) for a in ex.action_items] == [
-        ("Set up the repo", "U1OWEN"),
-        ("Draft the wireframes", "U3SARA"),
-        ("Draft the budget", None),
-    ]
 
 
 def test_an_imperative_bullet_with_a_person_after_it_is_theirs() -> None:
@@ -622,19 +569,8 @@ def test_a_task_a_speaker_names_without_an_owner_is_the_speakers() -> None:
     ]
 
 
-def test_a_bullet_that_gives_a_named_person_a_task() -> None:
-    ex = run(
-        "- Tom: send out the time coordination for meetings in the next 4 weeks.\n"
-        "- Priya: send the notes in the next 4 weeks.\n"
-        "- Tom: review of the budget went well\n"
-    )
-    assert [(a.what, a.owner_user_id, local(a)) for a in ex.action_items] == [
-        ("Send out the time coordination for meetings", "U02TOM", "2024-04-03 17:00"),
-        ("Send the notes", "U01PRIYA", "2024-04-03 17:00"),
-    ]
-
-
 def test_decisions_of_boards_and_recorded_outcomes() -> None:
+    # ("Agreement:" is not a tag: in vendor notes it is as often the contract.)
     ex = run(
         "The board agreed the profile could be updated to version 1.1.\n"
         "The committee unanimously approved the budget for 2025.\n"
@@ -643,9 +579,8 @@ def test_decisions_of_boards_and_recorded_outcomes() -> None:
         "General consensus on landing early and iterating in smaller chunks.\n"
         "Seems there's consensus around supporting light and dark icons.\n"
         "The minutes of the previous meeting were approved without objection.\n"
-        "Agreement: the group will continue the methodology discussion by email.\n"
     )
-    assert len(ex.decisions) == 8, [d.text for d in ex.decisions]
+    assert len(ex.decisions) == 7, [d.text for d in ex.decisions]
     assert ex.action_items == ()
 
 
@@ -687,7 +622,6 @@ def test_a_condition_before_a_named_persons_commitment_keeps_it() -> None:
     assert items("If possible, Sarah will deliver the build on Monday.") == [
         ("Deliver the build", "U12SARAH", "2024-03-11 17:00")
     ]
-    assert items("If they don't respond by next week, we'll close the issue.") == []
 
 
 def test_dates_around_calls_and_sessions_stay_dues() -> None:
@@ -814,3 +748,108 @@ def test_long_runs_of_odd_whitespace_stay_fast() -> None:
     started = time.perf_counter()
     run("Tom to check" + "\x1c" * 5000 + "the logs (TODO)")
     assert time.perf_counter() - started < 1.0
+
+
+# -- rules withdrawn or narrowed after a second review (they misread ordinary notes) ----------
+
+
+def test_what_follows_a_label_inside_an_action_list_stays_in_it() -> None:
+    assert items(
+        "Action items\n- Tom to send the deck\nOther:\n- Renew the domain by Friday\n"
+    ) == [
+        ("Send the deck", "U02TOM", None),
+        ("Renew the domain", None, "2024-03-08 17:00"),
+    ]
+
+
+def test_a_task_about_a_meeting_on_a_date_is_due_by_then() -> None:
+    assert items(
+        "Action items\n- Tom to send invites for the review held on Monday\n"
+        "- Release go/no-go call on 27/03 at 16:00\n"
+    ) == [
+        ("Send invites for the review held", "U02TOM", "2024-03-11 17:00"),
+        ("Release go/no-go call", None, "2024-03-27 16:00"),
+    ]
+
+
+def test_passive_tasks_need_no_lead_in() -> None:
+    assert items(
+        "The open standards list is to be made into a register.\n"
+        "In the new version, the button will be moved to the top.\n"
+        "At the next sync, the roadmap will be reviewed.\n"
+    ) == [("The open standards list is to be made into a register", None, None)]
+
+
+def test_a_heading_that_names_people_gives_them_nothing() -> None:
+    assert items(
+        "### Acme update (Sarah)\n- TODO: send the post-mortem\n## Staging - Sarah\n"
+        "- ACTION: rotate the keys\n"
+    ) == [
+        ("Send the post-mortem", None, None),
+        ("Rotate the keys", None, None),
+    ]
+
+
+def test_status_bullets_labelled_with_a_name_are_not_tasks() -> None:
+    assert (
+        items(
+            "- Sarah: update on the vendor side, all green\n- Anil: move on to the next topic\n"
+            "- Sarah: build the new dashboard was the main focus this week\n"
+        )
+        == []
+    )
+
+
+def test_a_speakers_commitment_after_a_condition_is_kept() -> None:
+    assert items("Sarah: If the build is green, I'll deploy to staging on Monday.\n") == [
+        ("Deploy to staging", "U12SARAH", "2024-03-11 17:00")
+    ]
+
+
+def test_action_lines_that_start_with_an_outcome_word_stay_actions() -> None:
+    ex = run(
+        "Action items\n- Approved invoices to be paid by Friday - Mark\n"
+        "- Closed tickets need re-testing (Sarah)\n"
+        "- Check if the board approved the Q2 budget by Friday\n",
+        VENDOR_CALL,
+    )
+    assert [(a.owner_user_id, local(a)) for a in ex.action_items] == [
+        ("U03MARK", "2024-03-08 17:00"),
+        ("U12SARAH", None),
+        (None, "2024-03-08 17:00"),
+    ]
+    assert ex.decisions == ()
+    assert items("Sarah will confirm whether we approved the change request.") == [
+        ("Confirm whether we approved the change request", "U12SARAH", None)
+    ]
+
+
+def test_courtesy_to_a_named_person_is_not_a_task() -> None:
+    assert (
+        items(
+            "Sarah, please find attached the updated SOW.\nTom, please correct me if I missed "
+            "anything.\nAnil, please walk us through the numbers.\n"
+            "Mark, please reach out if you need anything.\n"
+        )
+        == []
+    )
+
+
+def test_standing_duties_agreed_in_a_decision_are_not_one_off_tasks() -> None:
+    assert (
+        items(
+            "Agreed: Sarah will send a weekly status every Friday.\n"
+            "Agreed: Anil will approve invoices over 10k.\n"
+        )
+        == []
+    )
+
+
+def test_more_of_what_a_speaker_says_to_run_the_call() -> None:
+    assert (
+        items(
+            "Mark: I'll play devil's advocate here for a second.\n"
+            "Tom: I'll repeat the question for those who joined late.\n"
+        )
+        == []
+    )

@@ -48,8 +48,8 @@ _REPORTED_RE = re.compile(
     r"^(?:opened|filed|published|discussed|merged|posted|submitted|finished|released|"
     r"presented|moved|wrote)\s"
     # not an adjective before what is still to do: "Released build needs a smoke test",
-    # "Published docs have typos, Sarah to fix", "Posted prices to be checked"
-    r"(?!.*\b(?:needs?|to\s+be|should|must|has|have)\b)(?!.*,\s*\S+\s+to\s)",
+    # "Published docs have typos, Sarah to fix", "Opened tickets: Sarah to triage"
+    r"(?!.*\b(?:needs?|to\s+be|should|must|has|have)\b)(?!.*[,:;]\s*\S+\s+to\s)",
     re.I,
 )
 # Verbs of taking part in the call, not of work after it: "I'll hold off on that", "I'll
@@ -57,7 +57,13 @@ _REPORTED_RE = re.compile(
 _RUNNING_THE_CALL = frozenset(
     {"pass", "go", "hold", "defer", "second", "try", "jump", "chime", "echo", "leave", "stop",
      "wait", "stay", "keep", "agree", "disagree", "admit", "say", "note", "add", "answer",
-     "start", "begin", "finish", "wrap", "hand", "turn", "be", "skip"}
+     "start", "begin", "finish", "wrap", "hand", "turn", "be", "skip", "play", "repeat"}
+)  # fmt: skip
+# "Sarah, please find attached …", "please correct me if …", "please walk us through …":
+# courtesy and the call's own running, not a task.
+_COURTESY_VERBS = frozenset(
+    {"find", "correct", "walk", "take", "continue", "reach", "let", "feel", "go", "note", "see",
+     "keep", "bear", "excuse", "join", "share", "start", "stop", "come", "hold", "wait", "do"}
 )  # fmt: skip
 # Help anyone may give: "If anyone wants to pick this up …, help is wanted".
 _OFFER_RE = re.compile(r"^if\s+(?:anyone|anybody|someone|somebody|you)\b", re.I)
@@ -213,7 +219,7 @@ def prose_action(
         )
         is not None
         and followup_verb(pm.group("rest").split(None, 1)[0])  # not "please ignore", "don't"
-        and not re.match(r"(?i)let\s+\w+\s+know\b", pm.group("rest"))  # "let us know if …"
+        and pm.group("rest").split(None, 1)[0].lower() not in _COURTESY_VERBS
     ):
         # "Oliver, please follow up with Solomon": a task given to the person addressed
         owner_text, modal, rest, strong = lm.group("owner"), "will", pm.group("rest"), True

@@ -46,10 +46,11 @@ _DECISION_RE = re.compile(
     r"all\s+of\s+us|the\s+\w+\s+team|the\s+vendor|the\s+(?:board|committee|council|"
     r"steering\s+committee|wg|working\s+group|sig|tac|tsc|members|chairs?|meeting))\s+"
     r"(?:have\s+|has\s+|had\s+|all\s+|then\s+|also\s+|"
-    r"finally\s+|jointly\s+|unanimously\s+)?(?:agreed|decided|settled|concluded|aligned|"
-    r"approved|resolved)\b(?!\s+with\b)"
+    r"finally\s+|jointly\s+|unanimously\s+)?(?:agreed|decided|settled|concluded|aligned)\b"
+    r"(?!\s+with\b)"
+    r"|^(?:we|the\s+(?:board|committee|council|steering\s+committee|tac|tsc))\s+"
+    r"(?:has\s+|have\s+|unanimously\s+)?(?:approved|resolved|appointed|elected|chose|selected)\b"
     r"|\b(?:it\s+was|it\s+is|it's)\s+(?:\w+ly\s+)?(?:agreed|decided)\s+(?:that|to)\b"
-    r"|\bwe\s+(?:appointed|elected|approved|chose|selected|adopted)\b"
     r"|\b[A-Z][\w\-]+\s+(?:and|&)\s+[A-Z][\w\-]+\s+(?:have\s+|both\s+)?(?:agreed|decided)\b"
     r"|\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|ab\s+sofort)\b"
     r"|^(?:it\s+was\s+|it\s+is\s+|it's\s+)?(?:agreed|decided)\s*(?:that|to|on|:)"
@@ -272,7 +273,7 @@ def _classify_item(unit: Unit, ctx: Context, found: list[Found], forced: str | N
 
 _STANDING_RE = re.compile(
     r"(?i)\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|always|"
-    r"every\s+(?:day|week|month|time|sprint|release)|each\s+(?:week|sprint|release))\b"
+    r"every\s+\w+|each\s+\w+|weekly|daily|monthly|over\s+\d\w*|above\s+\d\w*|any\s+\w+)\b"
 )
 
 
@@ -375,9 +376,7 @@ def _classify_sentence(
         if item is not None:
             found.append(Found("action", item.what, unit.order, False, item))
         return
-    if (unit.bullet and _owned_imperative(sentence, ctx)) or _labelled_imperative(
-        sentence, unit, ctx
-    ):
+    if unit.bullet and _owned_imperative(sentence, ctx):
         # "- Send the invoice (Owen)", "- Book the venue - Sara": a task and who does it
         item = action_from(sentence, unit, ctx, who=None, in_section=True)
         if item is not None and item.owner_user_id is not None:
@@ -389,8 +388,6 @@ def _classify_sentence(
     low = " " + sentence.lower()
     if not (_any_of(_COMMITMENT_CUES, low) or (unit.label or unit.speaker or "")[:1] == "@"):
         return  # nobody commits to anything here (a cheap test before the clause regexes)
-    if re.match(r"(?i)if\s", FILLER_RE.sub("", sentence)) and not _names_a_committer(sentence, ctx):
-        return  # "If they don't respond by next week, we'll close it": a condition, no task
     passive = _PASSIVE_TASK_RE.match(FILLER_RE.sub("", sentence)) if " be " in low else None
     if passive is not None and (
         followup_verb(passive.group("verb")) or passive.group("verb").lower() in _IRREGULAR_DONE
@@ -453,8 +450,7 @@ _IRREGULAR_DONE = frozenset(
     {"sent", "set", "put", "made", "done", "built", "run", "written", "given"}
 )
 _PASSIVE_TASK_RE = re.compile(
-    r"^(?:an?|the|(?:during|after|before|at|in|for)\s(?!which\b)[^,;:]{2,60},?\s+"
-    r"(?:an?|the|these|those))\s+[^,;:]{2,80}?\s+"  # "During the Q2 review these topics …"
+    r"^(?:an?|the)\s+[^,;:]{2,80}?\s+"
     r"(?:will|shall|is\s+to|are\s+to)\s+be\s+(?P<verb>[a-z]+(?:ed|en)|sent|set|put|made|"
     r"done|held|built|run|written|given)\b",
     re.I,
@@ -502,16 +498,6 @@ def _named_tasks_beside(
             found.append(Found("action", item.what, unit.order, False, item))
 
 
-def _names_a_committer(sentence: str, ctx: Context) -> bool:
-    """Whether a clause of the sentence has a named person as its subject ("If possible,
-    Sarah will deliver the build")."""
-    for piece in re.split(r",\s+|;\s*", sentence)[1:]:
-        m = ctx.people.subject_re.match(FILLER_RE.sub("", piece))
-        if m is not None and owner_kind(m.group("owner"), ctx) in ("person", "mention"):
-            return True
-    return False
-
-
 def _owned_imperative(sentence: str, ctx: Context) -> bool:
     """An imperative of follow-up work with a known person after it."""
     first = sentence.split(None, 1)[0] if sentence.strip() else ""
@@ -521,29 +507,14 @@ def _owned_imperative(sentence: str, ctx: Context) -> bool:
     return trailing is not None and owner_kind(trailing[1], ctx) in ("person", "mention", "multi")
 
 
-def _labelled_imperative(sentence: str, unit: Unit, ctx: Context) -> bool:
-    """ "- Ryan: send out the schedule": a bullet that gives a known person a task."""
-    words = sentence.split(None, 2)
-    return (
-        unit.bullet
-        and bool(unit.label)
-        and not unit.turn
-        and owner_kind(unit.label or "", ctx) in ("person", "mention")
-        and len(words) >= 2
-        and words[0].lower() in FOLLOWUP_VERBS
-        and words[1].lower() in _OBJECT_STARTS
-    )
-
-
-_OBJECT_STARTS = frozenset(
-    {"the", "a", "an", "out", "up", "in", "on", "off", "over", "back", "this", "that", "it"}
-    | {"these", "those", "them", "our", "their", "his", "her", "all", "some", "new"}
-)
-
-
 def _records_a_decision(text: str, ctx: Context) -> bool:
     body = FILLER_RE.sub("", text)
-    return bool(_OUTCOME_RE.match(body)) or _decision_like(body) or _plan_statement(body, ctx)
+    outcome = (
+        _OUTCOME_RE.match(body) is not None
+        and len(body.split()) <= 5
+        and not re.search(r"(?i)\b(?:to\s+be|needs?|should|must)\b|[)\]]\s*$", body)
+    )  # "Closed with no action", not "Closed tickets need re-testing (Sarah)"
+    return outcome or _decision_like(body) or _plan_statement(body, ctx)
 
 
 _TOPIC_LABEL_RE = re.compile(r"^(?P<label>[^:;.!?]{2,40}?):\s+(?P<rest>\S.*)$")

@@ -112,8 +112,6 @@ def find_due(text: str, ctx: Context) -> tuple[datetime | None, str, bool] | Non
         pb = prep_before(text, start)
         if pb is not None:
             start = pb[1]
-        if ph[0].prep != "dl" and _event_date(text, start, ph[-1].end):
-            continue
         due_text = text[start : ph[-1].end].strip(" ,")
         resolved, sure = _resolve_phrase(ph, ctx)
         score = (2 if ph[0].prep == "dl" else 0) + (1 if resolved is not None else 0)
@@ -132,18 +130,6 @@ def find_due(text: str, ctx: Context) -> tuple[datetime | None, str, bool] | Non
     if local.date() < ctx.call_local.date() or local > ctx.call_local + timedelta(days=366):
         sure = False
     return due_at, due_text, sure
-
-
-# The date of an event that happens, not of a task: "the summit is happening on October 27th".
-# (A task about a meeting on a date is due by then: "confirm the March 14 meeting agenda",
-# "send the slides ahead of Monday's call", "the call on 27/03" of a checklist.)
-_EVENT_BEFORE_RE = re.compile(
-    r"\b(?:happening|held|takes?\s+place|taking\s+place)\s*(?:on|at|in)?\s*$", re.I
-)
-
-
-def _event_date(text: str, start: int, end: int) -> bool:
-    return _EVENT_BEFORE_RE.search(text[max(0, start - 40) : start]) is not None
 
 
 def _resolve_phrase(atoms: list[_Atom], ctx: Context) -> tuple[datetime | None, bool]:

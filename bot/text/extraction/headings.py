@@ -49,8 +49,7 @@ _add_headings(
     "regrets|absent|apologies|chair|chairs|scribe|guests|roll call|welcome|announcements|"
     "approval of minutes|adjourn|adjournment|any other business|aob|next meeting|reports|"
     "old business|new business|round table|roundtable|introductions|housekeeping|"
-    "logistics|links|resources|references|call to order|public comment|action items review|"
-    "miscellaneous|misc|other|other items|other topics|other notes|other business",
+    "logistics|links|resources|references|call to order|public comment|action items review",
 )
 # Singular tag forms: "Decision: we go with B" is one item, not a section.
 TAG_HEADINGS = {"decided", "agreed", "action item", "follow-up", "follow up", "todo", "tbd"}

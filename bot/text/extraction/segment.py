@@ -94,30 +94,6 @@ def find_author(lines: list[str]) -> str | None:
     return None
 
 
-_HEADING_OWNERS_RE = re.compile(
-    r"^(?P<title>[^\W\d_][^:()]{1,60}?)\s*(?:\s[-–—]\s*|:\s+|\()"
-    r"(?P<names>[^()]{2,80}?)\)?$"
-)
-_MEETING_TITLE_RE = re.compile(
-    r"(?i)\b(?:sync|meeting|call|standup|stand-up|check-?in|1:1|one-on-one|retro|"
-    r"retrospective|review|notes|minutes|agenda|kick-?off|catch-?up|weekly|daily|monthly|"
-    r"session|workshop|demo|interview|huddle)\b"
-)
-_NAME_SPLIT_RE = re.compile(r"\s*(?:,|&|\band\b|/|\+)\s*")
-
-
-def _heading_owner(text: str, ctx: Context) -> str | None:
-    """The first person a heading names after its title: "Technical - Owen, Adam",
-    "Design (Sara)"; None when the names are not all people of the call."""
-    m = _HEADING_OWNERS_RE.match(strip_decor(text).strip().lstrip("#").strip().rstrip(":"))
-    if m is None or _MEETING_TITLE_RE.search(m.group("title")):
-        return None  # "Weekly sync - Tom / Sarah" names who met, not who does what
-    names = [n for n in _NAME_SPLIT_RE.split(m.group("names").strip()) if n]
-    if names and all(ctx.people.is_person(n) or MENTION_RE.fullmatch(n) for n in names):
-        return names[0]
-    return None
-
-
 def _owner_only(text: str, ctx: Context, *, loose: bool) -> str | None:
     """The text when it is nothing but an owner reference (a group heading)."""
     t = strip_decor(text).strip().rstrip(":").strip()
@@ -253,13 +229,7 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         bold_label = _BOLD_LABEL_RE.match(rest.strip()) if not (md or bold) else None
         marked = bool(md or bold or setext)
         hk = None
-        if (
-            not is_bullet
-            or bold
-            or (mark and mark[0].isdigit() and indent == 0 and not _in_numbered_run(lines, i))
-        ):
-            # (a numbered heading "7. Review Outstanding Action Items" over its own content
-            # is a heading too; "1. Updates / 2. Next steps" is an agenda, not sections)
+        if not is_bullet or bold:
             hk = heading_kind(md.group(2) if md else clean)
         if hk is None and (md or bold or setext):
             suffix_kind = heading_suffix_kind(md.group(2) if md else clean)
@@ -307,12 +277,11 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 blank_before = False
                 continue
         if marked and not is_bullet:
-            # An unknown heading: a new part of the document. One that names people
-            # ("Technical - Owen, Adam") gives the items under it to the first of them.
+            # An unknown heading: a new part of the document.
             yield from flush()
             section = "other"
             section_bullets = False
-            group_owner = _heading_owner(clean, ctx)
+            group_owner = None
             header_speaker = None
             blank_before = False
             continue
@@ -428,21 +397,6 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
         para.append(clean)
         para_raw.append(stripped)
     yield from flush()
-
-
-_NUMBERED_RE = re.compile(r"^\d{1,3}[.)]\s")
-
-
-def _in_numbered_run(lines: list[str], i: int) -> bool:
-    """Whether the numbered line i has a numbered line right before or after it (blank lines
-    skipped): a list, not a heading."""
-    for step in (-1, 1):
-        j = i + step
-        while 0 <= j < len(lines) and not lines[j].strip():
-            j += step
-        if 0 <= j < len(lines) and _NUMBERED_RE.match(lines[j]):
-            return True
-    return False
 
 
 def _heads_sub_items(indent: int, next_line: str) -> bool:

@@ -12,7 +12,7 @@ TAG_RE = re.compile(
     r"^(?:\[(?P<state>new|pending|continues|continued|open|done|dropped|closed)\]\s*)?"
     r"(?:"
     r"(?P<tag>action[ _]items?|action points?|action required|action|todo|to-do|to do|"
-    r"next steps?|follow[- ]?ups?|decision|decided|agreed|agreement|resolved|resolution|consensus|"
+    r"next steps?|follow[- ]?ups?|decision|decided|agreed|resolved|resolution|consensus|"
     r"conclusion|outcome|"
     r"open questions?|open points?|open items?|open issues?|open|still open|unresolved|"
     r"questions?|q|tbd|idea|info|note|fyi|"
@@ -49,7 +49,7 @@ _TAG_KIND: dict[str, str] = {
     "followups": "action", "decision": "decision", "resolution": "decision",
     "consensus": "decision", "conclusion": "decision", "outcome": "decision",
     "accepted": "decision",
-    "decided": "decision", "agreed": "decision", "agreement": "decision", "agree": "decision",
+    "decided": "decision", "agreed": "decision", "agree": "decision",
     "resolved": "decision",
     "entscheidung": "decision", "beschluss": "decision", "open question": "question",
     "open questions": "question", "open": "question", "still open": "question",
@@ -85,7 +85,7 @@ def tag_of(text: str) -> tuple[str | None, str | None, str]:
         suffix = _SUFFIX_TAG_RE.search(tail)
         if suffix is not None:  # "Create a new GitHub issue for … (TODO)"
             rest = text[: len(text) - len(tail) + suffix.start()].rstrip()
-            if rest[:1].strip():
+            if rest[:1].strip() and _task_follows(rest):  # not "Pricing looks off (TODO)"
                 return "action", None, rest
         return None, None, text
     if m.group("resolved"):
