@@ -853,3 +853,35 @@ def test_more_of_what_a_speaker_says_to_run_the_call() -> None:
         )
         == []
     )
+
+
+# -- a third review ----------------------------------------------------------------------------
+
+
+def test_a_report_then_a_task_in_one_line_keeps_the_task() -> None:
+    got = items(
+        "Action items:\n- Moved standup to 10am, Priya will update the calendar invite\n"
+        "- Finished the migration plan - Sarah will review it by Friday\n"
+        "- Moved to email discussion\n"
+    )
+    assert [(what[:13], due) for what, _owner, due in got] == [
+        ("Moved standup", None),
+        ("Finished the ", "2024-03-08 17:00"),
+    ]
+
+
+def test_work_reported_in_a_status_line_is_not_a_decision() -> None:
+    ex = run(
+        "We resolved the outage at 14:20 by rolling back.\n\nAction items:\n- Merged the hotfix\n"
+        "- Closed Jira ticket ABC-12\n- Action: Closed with no action\n",
+        VENDOR_CALL,
+    )
+    assert [d.text for d in ex.decisions] == ["Closed with no action"]
+
+
+def test_more_small_talk_is_not_a_task() -> None:
+    assert items(
+        "Mark Jones: I'll trust your judgement on the pricing.\n"
+        "Tom Becker: I'll remember that for next time.\n"
+        "Sarah Chen: I'll own the migration runbook.\n"
+    ) == [("Own the migration runbook", "U12SARAH", None)]

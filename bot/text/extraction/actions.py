@@ -47,9 +47,10 @@ _DONE_NOTE_RE = re.compile(
 _REPORTED_RE = re.compile(
     r"^(?:opened|filed|published|discussed|merged|posted|submitted|finished|released|"
     r"presented|moved|wrote)\s"
-    # not an adjective before what is still to do: "Released build needs a smoke test",
-    # "Published docs have typos, Sarah to fix", "Opened tickets: Sarah to triage"
-    r"(?!.*\b(?:needs?|to\s+be|should|must|has|have)\b)(?!.*[,:;]\s*\S+\s+to\s)",
+    # not an adjective before what is still to do ("Released build needs a smoke test"), and
+    # nothing after a comma, dash or colon: "Moved standup to 10am, Priya will update the
+    # invite", "Opened tickets: Sarah to triage" give a task
+    r"(?!.*\b(?:needs?|to\s+be|should|must|has|have)\b)(?!.*(?:[,;]|\s[-–—]\s|:\s))",
     re.I,
 )
 # Verbs of taking part in the call, not of work after it: "I'll hold off on that", "I'll
@@ -57,7 +58,8 @@ _REPORTED_RE = re.compile(
 _RUNNING_THE_CALL = frozenset(
     {"pass", "go", "hold", "defer", "second", "try", "jump", "chime", "echo", "leave", "stop",
      "wait", "stay", "keep", "agree", "disagree", "admit", "say", "note", "add", "answer",
-     "start", "begin", "finish", "wrap", "hand", "turn", "be", "skip", "play", "repeat"}
+     "start", "begin", "finish", "wrap", "hand", "turn", "be", "skip", "play", "repeat",
+     "trust", "remember", "assume", "guess", "bet", "spare", "concede"}
 )  # fmt: skip
 # "Sarah, please find attached …", "please correct me if …", "please walk us through …":
 # courtesy and the call's own running, not a task.
@@ -301,8 +303,8 @@ def action_from(
 ) -> ActionItem | None:
     """An item known to be an action: find its owner, due date and what."""
     body = text.strip()
-    if _DONE_NOTE_RE.search(body) or _OFFER_RE.match(body):
-        return None  # done while the meeting ran; help anyone may give
+    if _DONE_NOTE_RE.search(body) or _OFFER_RE.match(body) or _REPORTED_RE.match(body):
+        return None  # done while the meeting ran; help anyone may give; work reported
     owner: Owner | None = None
     # 1. an owner given with the tag: "AI jonas:", "TODO(sofia):"
     if who:

@@ -49,7 +49,7 @@ _DECISION_RE = re.compile(
     r"finally\s+|jointly\s+|unanimously\s+)?(?:agreed|decided|settled|concluded|aligned)\b"
     r"(?!\s+with\b)"
     r"|^(?:we|the\s+(?:board|committee|council|steering\s+committee|tac|tsc))\s+"
-    r"(?:has\s+|have\s+|unanimously\s+)?(?:approved|resolved|appointed|elected|chose|selected)\b"
+    r"(?:has\s+|have\s+|unanimously\s+)?(?:approved|appointed|elected|chose|selected)\b"
     r"|\b(?:it\s+was|it\s+is|it's)\s+(?:\w+ly\s+)?(?:agreed|decided)\s+(?:that|to)\b"
     r"|\b[A-Z][\w\-]+\s+(?:and|&)\s+[A-Z][\w\-]+\s+(?:have\s+|both\s+)?(?:agreed|decided)\b"
     r"|\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|henceforth|ab\s+sofort)\b"
@@ -479,10 +479,11 @@ def _people_took_it_on(body: str, ctx: Context) -> bool:
 # An "Action:" line that records how an item ended: "Action: Closed with no action",
 # "Action: Proposal accepted".
 _OUTCOME_RE = re.compile(
-    r"^(?:the\s+)?(?:proposal\s+|issue\s+|pr\s+)?(?:closed|accepted|rejected|deferred|"
-    r"withdrawn|approved|adopted|merged|no\s+action)\b",
+    r"^(?:(?:the\s+)?(?:proposal|issue|pr|request|item)\s+)?(?:closed|accepted|rejected|"
+    r"deferred|withdrawn|approved|adopted)(?:\s+(?:with|as|without|by|for|in)\b.*)?[.!]?$"
+    r"|^no\s+action\b",
     re.I,
-)
+)  # not "Merged the hotfix", "Closed Jira ticket ABC-12": work reported, not an outcome
 
 
 def _named_tasks_beside(
