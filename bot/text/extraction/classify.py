@@ -11,7 +11,7 @@ from bot.text.extraction.actions import action_from, followup_verb, prose_action
 from bot.text.extraction.context import Context, Found, Unit
 from bot.text.extraction.dates import find_due
 from bot.text.extraction.model import ActionItem
-from bot.text.extraction.people import owner_kind
+from bot.text.extraction.people import named_parts, owner_kind
 from bot.text.extraction.sentences import FILLER_RE, is_question_text, split_sentences, tidy
 from bot.text.extraction.tags import tag_of
 from bot.text.extraction.vocabulary import FOLLOWUP_VERBS
@@ -470,7 +470,7 @@ def _people_took_it_on(body: str, ctx: Context) -> bool:
     took = _TOOK_ON_RE.match(m.group("m") or "") if m is not None else None
     if m is None or took is None:
         return False
-    names = re.split(r"\s*(?:,|\band\b|&|\+|/)\s*", m.group("owner").strip())
+    names = named_parts(m.group("owner"))
     if len(names) > 1 and "agree" in took.group(0).lower():
         return False
     return owner_kind(names[0], ctx) in ("person", "mention")

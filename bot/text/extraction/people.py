@@ -33,9 +33,14 @@ _NOBODY_RE = re.compile(
 _MULTI_RE = re.compile(r"\s*(?:,|\band\b|&|\+|/)\s*")
 
 
+def named_parts(text: str) -> list[str]:
+    """The owners written in "Greg/David", "Nick and Ross", "A, B & C", first named first."""
+    return [part for part in _MULTI_RE.split(text.strip()) if part]
+
+
 def owner_kind(text: str, ctx: Context) -> str:
     t = text.strip()
-    if _MULTI_RE.search(t) and len([p for p in _MULTI_RE.split(t) if p]) > 1:
+    if len(named_parts(t)) > 1:
         return "multi"
     if MENTION_RE.fullmatch(t):
         return "mention"
@@ -55,7 +60,7 @@ def resolve_owner(text: str, unit: Unit, ctx: Context) -> Owner:
     kind = owner_kind(t, ctx)
     if kind == "multi":
         # Several people: the first one named holds the item, marked unsure.
-        first = next((part for part in _MULTI_RE.split(t) if part), "")
+        first = named_parts(t)[0]
         lead = resolve_owner(first, unit, ctx) if owner_kind(first, ctx) != "multi" else None
         return Owner(lead.user_id if lead else None, t, False)
     if kind == "mention":

@@ -356,7 +356,6 @@ def segment_lines(lines: list[str], ctx: Context) -> Iterator[Unit]:
                 prose=True,
                 speaker=header_speaker,
                 turn=header_speaker is not None,
-                group_owner=group_owner,
                 order=order,
             )
             if is_bullet:
