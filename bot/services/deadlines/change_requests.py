@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -107,36 +108,24 @@ def request_move(
             f"<@{existing.requested_by}>). Approve or decline that one first."
         )
     reason = " ".join(reason.split())
-    cr = ChangeRequest(
-        vendor_id=vendor.id,
+    cr = _open_request(
+        session,
+        vendor,
+        actor,
+        now,
+        what=f"move deadline #{deadline.number}",
+        detail={
+            "deadline_id": deadline.id,
+            "old_due_at": deadline.due_at.isoformat(),
+            "new_due_at": when.at.isoformat(),
+            "reason": reason,
+        },
         deadline_id=deadline.id,
         kind="move",
         description=f"Move #{deadline.number} {deadline.title}",
         reason=reason,
         old_due_at=deadline.due_at,
         new_due_at=when.at,
-        state=PENDING,
-        requested_by=actor.user_id,
-        requested_at=now,
-        channel_id=vendor.channel_id,
-    )
-    session.add(cr)
-    session.flush()
-    audit.record(
-        session,
-        team_id=vendor.team_id,
-        actor=actor.user_id,
-        action="change.request",
-        subject=f"change #{cr.id}: move deadline #{deadline.number}",
-        at=now,
-        vendor_id=vendor.id,
-        detail={
-            "change_id": cr.id,
-            "deadline_id": deadline.id,
-            "old_due_at": deadline.due_at.isoformat(),
-            "new_due_at": when.at.isoformat(),
-            "reason": reason,
-        },
     )
     return ChangeView(
         change=cr,
@@ -146,6 +135,41 @@ def request_move(
         user_tz=user_zone(runtime, actor.team_id, actor.user_id),
         day_off=day_off_note(when.at, vtz, vendor.country),
     )
+
+
+def _open_request(
+    session: Session,
+    vendor: Vendor,
+    actor: Actor,
+    now: datetime,
+    *,
+    what: str,
+    detail: dict[str, Any],
+    **fields: Any,
+) -> ChangeRequest:
+    """A pending change request of the actor's, in the vendor's channel, written with its
+    audit row (both carry the request's id, known once it is flushed)."""
+    cr = ChangeRequest(
+        vendor_id=vendor.id,
+        state=PENDING,
+        requested_by=actor.user_id,
+        requested_at=now,
+        channel_id=vendor.channel_id,
+        **fields,
+    )
+    session.add(cr)
+    session.flush()
+    audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor.user_id,
+        action="change.request",
+        subject=f"change #{cr.id}: {what}",
+        at=now,
+        vendor_id=vendor.id,
+        detail={"change_id": cr.id, **detail},
+    )
+    return cr
 
 
 def request_change(
@@ -163,26 +187,15 @@ def request_change(
             usage=USAGE["change"],
         )
     now = runtime.clock.now()
-    cr = ChangeRequest(
-        vendor_id=vendor.id,
+    cr = _open_request(
+        session,
+        vendor,
+        actor,
+        now,
+        what=description[:150],
+        detail={"description": description},
         kind="scope",
         description=description,
-        state=PENDING,
-        requested_by=actor.user_id,
-        requested_at=now,
-        channel_id=vendor.channel_id,
-    )
-    session.add(cr)
-    session.flush()
-    audit.record(
-        session,
-        team_id=vendor.team_id,
-        actor=actor.user_id,
-        action="change.request",
-        subject=f"change #{cr.id}: {description[:150]}",
-        at=now,
-        vendor_id=vendor.id,
-        detail={"change_id": cr.id, "description": description},
     )
     return ChangeView(
         change=cr, vendor=vendor, deadline=None, vendor_tz=deadline_zone(runtime, vendor)
