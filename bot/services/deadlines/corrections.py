@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -155,20 +156,16 @@ def rename_deadline(
             f"#{deadline.number} is already called “{slack_escape(title)}”; nothing was changed."
         )
     old = deadline.title
-    now = runtime.clock.now()
     deadline.title = title
-    entry = audit.record(
+    return _corrected(
         session,
-        team_id=vendor.team_id,
-        actor=actor.user_id,
+        runtime,
+        actor,
+        vendor,
+        deadline,
         action="deadline.rename",
-        subject=f"deadline #{deadline.number} {title}",
-        at=now,
-        vendor_id=vendor.id,
-        detail={"deadline_id": deadline.id, "old_title": old, "new_title": title},
+        detail={"old_title": old, "new_title": title},
     )
-    session.flush()
-    return Corrected(deadline=deadline, vendor=vendor, audit_id=entry.id)
 
 
 def set_owner(
@@ -184,17 +181,38 @@ def set_owner(
         raise UserError(f"<@{user_id}> owns #{deadline.number} already; nothing was changed.")
     check_owner(runtime, vendor, user_id)
     old = deadline.owner_user_id
-    now = runtime.clock.now()
     deadline.owner_user_id = user_id
+    return _corrected(
+        session,
+        runtime,
+        actor,
+        vendor,
+        deadline,
+        action="deadline.owner",
+        detail={"old_owner": old, "new_owner": user_id},
+    )
+
+
+def _corrected(
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+    vendor: Vendor,
+    deadline: Deadline,
+    *,
+    action: str,
+    detail: dict[str, Any],
+) -> Corrected:
+    """A correction made to `deadline` (already changed), audited with what it was before."""
     entry = audit.record(
         session,
         team_id=vendor.team_id,
         actor=actor.user_id,
-        action="deadline.owner",
+        action=action,
         subject=f"deadline #{deadline.number} {deadline.title}",
-        at=now,
+        at=runtime.clock.now(),
         vendor_id=vendor.id,
-        detail={"deadline_id": deadline.id, "old_owner": old, "new_owner": user_id},
+        detail={"deadline_id": deadline.id, **detail},
     )
     session.flush()
     return Corrected(deadline=deadline, vendor=vendor, audit_id=entry.id)
