@@ -171,17 +171,14 @@ def _add_or_reactivate(
             )
         names = team_names(runtime, team_id, existing.external_team_ids or [])
         _apply(existing, changes)
-        entry = audit.record(
+        _record_change(
             session,
-            team_id=team_id,
-            actor=actor.user_id,
+            existing,
+            actor_id=actor.user_id,
             action="vendor.update",
-            subject=f"vendor:{existing.id}",
-            at=now,
-            vendor_id=existing.id,
+            now=now,
             detail={k: {"from": a, "to": b} for k, (a, b) in changes.items()},
         )
-        _note(session, existing, entry, now)
         return VendorChange(
             existing,
             "updated",
@@ -205,14 +202,12 @@ def _add_or_reactivate(
         changes = _settings_changes(existing, zone, code)
         _apply(existing, changes)
         _reactivate(session, existing, facts, now)
-        entry = audit.record(
+        _record_change(
             session,
-            team_id=team_id,
-            actor=actor.user_id,
+            existing,
+            actor_id=actor.user_id,
             action="vendor.reactivate",
-            subject=f"vendor:{existing.id}",
-            at=now,
-            vendor_id=existing.id,
+            now=now,
             detail={
                 "name": existing.name,
                 "changes": {k: {"from": a, "to": b} for k, (a, b) in changes.items()},
@@ -220,7 +215,6 @@ def _add_or_reactivate(
                 "external_team_ids": facts.external_team_ids,
             },
         )
-        _note(session, existing, entry, now)
         return VendorChange(
             existing,
             "reactivated",
@@ -242,14 +236,12 @@ def _add_or_reactivate(
     )
     session.add(vendor)
     session.flush()
-    entry = audit.record(
+    _record_change(
         session,
-        team_id=team_id,
-        actor=actor.user_id,
+        vendor,
+        actor_id=actor.user_id,
         action="vendor.add",
-        subject=f"vendor:{vendor.id}",
-        at=now,
-        vendor_id=vendor.id,
+        now=now,
         detail={
             "name": vendor.name,
             "channel": channel_id,
@@ -259,7 +251,6 @@ def _add_or_reactivate(
             "external_team_ids": facts.external_team_ids,
         },
     )
-    _note(session, vendor, entry, now)
     return VendorChange(
         vendor,
         "added",
@@ -286,6 +277,29 @@ def _reactivate(session: Session, vendor: Vendor, facts: ChannelFacts, now: date
         )
         .values(next_reminder_at=now)
     )
+
+
+def _record_change(
+    session: Session,
+    vendor: Vendor,
+    *,
+    actor_id: str,
+    action: str,
+    now: datetime,
+    detail: dict[str, object],
+) -> None:
+    """Audit a change of the vendor and tell its channel (the note is rendered from the row)."""
+    entry = audit.record(
+        session,
+        team_id=vendor.team_id,
+        actor=actor_id,
+        action=action,
+        subject=f"vendor:{vendor.id}",
+        at=now,
+        vendor_id=vendor.id,
+        detail=detail,
+    )
+    _note(session, vendor, entry, now)
 
 
 def _note(session: Session, vendor: Vendor, entry: AuditEntry, now: datetime) -> None:
@@ -374,14 +388,12 @@ def restore_vendor(
     now = runtime.clock.now()
     archived_at = vendor.archived_at
     _reactivate(session, vendor, facts, now)
-    entry = audit.record(
+    _record_change(
         session,
-        team_id=team_id,
-        actor=actor.user_id,
+        vendor,
+        actor_id=actor.user_id,
         action="vendor.restore",
-        subject=f"vendor:{vendor.id}",
-        at=now,
-        vendor_id=vendor.id,
+        now=now,
         detail={
             "name": vendor.name,
             "archived_at": archived_at.isoformat() if archived_at else None,
@@ -389,7 +401,6 @@ def restore_vendor(
             "external_team_ids": facts.external_team_ids,
         },
     )
-    _note(session, vendor, entry, now)
     return VendorChange(vendor, "restored", names, region=_stored_region(vendor))
 
 
