@@ -44,7 +44,7 @@ from bot.delivery.outbox import (
 from bot.delivery.sweep import SweepContext
 from bot.errors import NotFound, UserError
 from bot.services.messages import ChannelMessage
-from bot.services.responsiveness import SYSTEM, business_calendar, vendor_heard
+from bot.services.responsiveness import SYSTEM, business_calendar, enqueue_dm, vendor_heard
 from bot.services.vendors.lookup import (
     internal_primary,
     require_bot_in_channel,
@@ -493,17 +493,13 @@ def follow_up(session: Session, vendor: Vendor, checkin: CheckIn, now: datetime)
     owner = internal_primary(vendor)
     if owner is not None:
         made += int(
-            enqueue(
+            enqueue_dm(
                 session,
-                team_id=vendor.team_id,
-                dedupe_key=escalation_key(checkin),
-                channel_id=owner.user_id,
-                kind="dm",
-                now=now,
+                vendor=vendor,
+                user_id=owner.user_id,
+                key=escalation_key(checkin),
                 render={"kind": ESCALATION, "checkin": checkin.id},
-                vendor_id=vendor.id,
-                priority=PRIORITY_NUDGE,
-                budgeted=False,
+                now=now,
             )
         )
     audit.record(
@@ -771,17 +767,14 @@ def record_answer(
     if on_track in ("at_risk", "blocked"):
         owner = internal_primary(vendor)
         if owner is not None:
-            enqueue(
+            enqueue_dm(
                 session,
-                team_id=vendor.team_id,
-                dedupe_key=f"checkin:{checkin.id}:flag:{answer.id}",
-                channel_id=owner.user_id,
-                kind="dm",
-                now=now,
+                vendor=vendor,
+                user_id=owner.user_id,
+                key=f"checkin:{checkin.id}:flag:{answer.id}",
                 render={"kind": FLAG, "answer": answer.id},
-                vendor_id=vendor.id,
+                now=now,
                 priority=PRIORITY_OVERDUE if on_track == "blocked" else PRIORITY_DUE,
-                budgeted=False,
             )
     return answer, True
 

@@ -491,7 +491,7 @@ BREACH = "responsiveness.breach"  # render kinds (bot/posts/checkins.py)
 SILENCE = "responsiveness.silence"
 
 
-def _dm(
+def enqueue_dm(
     session: Session,
     *,
     vendor: Vendor,
@@ -501,6 +501,8 @@ def _dm(
     now: datetime,
     priority: int = PRIORITY_NUDGE,
 ) -> bool:
+    """A DM about the vendor to one internal person (rendered when delivered). It is not
+    counted against the vendor channel's noise budget: it is not posted there."""
     return enqueue(
         session,
         team_id=vendor.team_id,
@@ -536,7 +538,7 @@ def step_breaches(session: Session, ctx: SweepContext) -> int:
         owner = internal_primary(vendor)
         sent = False
         if owner is not None:
-            sent = _dm(
+            sent = enqueue_dm(
                 session,
                 vendor=vendor,
                 user_id=owner.user_id,
@@ -602,7 +604,7 @@ def step_silence(session: Session, ctx: SweepContext) -> int:
         owner = internal_primary(vendor)
         if owner is not None:
             made += int(
-                _dm(
+                enqueue_dm(
                     session,
                     vendor=vendor,
                     user_id=owner.user_id,
