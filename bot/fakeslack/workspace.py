@@ -293,6 +293,14 @@ def _required(params: Params, name: str, error: str = "invalid_arguments") -> st
     return value
 
 
+def _set_fields(record: User | Channel, changes: dict[str, Any]) -> None:
+    """A test's edit of a user or channel: a misspelt field fails instead of adding one."""
+    for key, value in changes.items():
+        if not hasattr(record, key):
+            raise AttributeError(f"{type(record).__name__} has no field {key!r}")
+        setattr(record, key, value)
+
+
 def _csv(value: Any) -> list[str]:
     if value is None:
         return []
@@ -533,10 +541,7 @@ class Workspace:
         """Change fields of a user (e.g. `deleted=True`, `tz="Asia/Tokyo"`)."""
         with self.lock:
             user = self.users[user_id]
-            for key, value in changes.items():
-                if not hasattr(user, key):
-                    raise AttributeError(f"User has no field {key!r}")
-                setattr(user, key, value)
+            _set_fields(user, changes)
             user.updated = int(self.now())
             return user
 
@@ -600,10 +605,7 @@ class Workspace:
         """Change fields of a channel (e.g. `is_ext_shared=True`, `is_archived=True`)."""
         with self.lock:
             channel = self.channels[channel_id]
-            for key, value in changes.items():
-                if not hasattr(channel, key):
-                    raise AttributeError(f"Channel has no field {key!r}")
-                setattr(channel, key, value)
+            _set_fields(channel, changes)
             return channel
 
     def add_member(self, channel_id: str, user_id: str) -> None:
