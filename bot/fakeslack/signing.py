@@ -684,6 +684,15 @@ class SlackRequestSender:
                 return user.team_id
         return team_id
 
+    def _interacting_user(self, kw: dict[str, Any]) -> str:
+        """The user of a click, submission or shortcut. Sets in `kw` the team (and enterprise)
+        the request comes from and the user's own team (another one for a Slack Connect guest)."""
+        user_id = self._need("user_id", kw.pop("user_id", None) or self.user_id)
+        team_id = kw.setdefault("team_id", self.team_id)
+        kw.setdefault("enterprise_id", self.enterprise_id)
+        kw["user_team_id"] = self._user_team(user_id, kw.get("user_team_id"), team_id)
+        return user_id
+
     def _response_url(
         self, given: str | None, channel_id: str | None, user_id: str, message_ts: str | None = None
     ) -> str | None:
@@ -753,10 +762,7 @@ class SlackRequestSender:
         **kw: Any,
     ) -> Response:
         """Send a block_actions payload (builder kwargs: user_id, channel_id, message, view...)."""
-        user_id = self._need("user_id", kw.pop("user_id", None) or self.user_id)
-        team_id = kw.setdefault("team_id", self.team_id)
-        kw.setdefault("enterprise_id", self.enterprise_id)
-        kw["user_team_id"] = self._user_team(user_id, kw.get("user_team_id"), team_id)
+        user_id = self._interacting_user(kw)
         if kw.get("view") is None:
             kw["channel_id"] = self._need("channel_id", kw.get("channel_id") or self.channel_id)
             message = kw.get("message")
@@ -779,10 +785,7 @@ class SlackRequestSender:
         **kw: Any,
     ) -> Response:
         """Send a view_submission (builder kwargs: user_id, private_metadata, view_id, ...)."""
-        user_id = self._need("user_id", kw.pop("user_id", None) or self.user_id)
-        team_id = kw.setdefault("team_id", self.team_id)
-        kw.setdefault("enterprise_id", self.enterprise_id)
-        kw["user_team_id"] = self._user_team(user_id, kw.get("user_team_id"), team_id)
+        user_id = self._interacting_user(kw)
         body = view_submission(callback_id, values or {}, user_id=user_id, **kw)
         return self.send(body, extra_headers, timestamp, signed)
 
@@ -797,11 +800,8 @@ class SlackRequestSender:
         **kw: Any,
     ) -> Response:
         """Send a message shortcut on `message` (builder kwargs: user_id, channel_id, ...)."""
-        user_id = self._need("user_id", kw.pop("user_id", None) or self.user_id)
+        user_id = self._interacting_user(kw)
         channel_id = self._need("channel_id", kw.pop("channel_id", None) or self.channel_id)
-        team_id = kw.setdefault("team_id", self.team_id)
-        kw.setdefault("enterprise_id", self.enterprise_id)
-        kw["user_team_id"] = self._user_team(user_id, kw.get("user_team_id"), team_id)
         kw["response_url"] = self._response_url(kw.get("response_url"), channel_id, user_id)
         kw.setdefault("action_ts", self._now_ts())
         body = message_shortcut(callback_id, message, user_id=user_id, channel_id=channel_id, **kw)
