@@ -7,17 +7,23 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.app.runtime import build_runtime
+from bot.app.web import build_web_app
 from bot.fakeslack import FakeSlack
+from bot.fakeslack.workspace import DEFAULT_APP_ID
 from bot.slack.client import install_transaction_guard
+from bot.slack.installations import stores_for
 from storage.db import normalize_url, upgrade
 from storage.models import Base
-from tests.harness import Harness, populate
+from tests.harness import BOT_TOKEN, INTERNAL_TEAM, OWNER, Harness, populate
 
 pytest_plugins = ["tests.fakeslack.plugin"]
 
@@ -105,5 +111,36 @@ def harness(slack: FakeSlack, sqlite_url: str) -> Iterator[Harness]:
 @pytest.fixture
 def pg_harness(slack: FakeSlack, pg_url: str) -> Iterator[Harness]:
     h = Harness(slack, pg_url)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def oauth_harness(slack: FakeSlack, sqlite_url: str) -> Iterator[Harness]:
+    """The standard harness rebuilt in OAuth (multi-workspace) mode: the bot token comes from
+    the installation store, where only the internal workspace installed the app, not from
+    SLACK_BOT_TOKEN."""
+    h = Harness(slack, sqlite_url)
+    h.settings = replace(
+        h.settings, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    )
+    stores = stores_for(h.settings, h.db)
+    h.db.upgrade()
+    stores.installations.save(
+        Installation(
+            app_id=DEFAULT_APP_ID,
+            team_id=INTERNAL_TEAM,
+            user_id=OWNER,
+            bot_token=BOT_TOKEN,
+            bot_id="BBOT",
+            bot_user_id="UBOT",
+            bot_scopes="commands,chat:write,files:read,users:read,channels:read",
+        )
+    )
+    h.runtime = build_runtime(h.settings, clock=h.clock, db=h.db)
+    h.runtime.inline_delivery = True  # as in the harness: posts land before the request returns
+    h.runtime.extras["outbox"] = h.outbox
+    h.web = build_web_app(h.runtime)
+    h.sender.wsgi_app = h.web
     yield h
     h.close()

@@ -6,52 +6,12 @@ installed; the host team travels in the view's private_metadata and authorizes t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import replace
 
-import pytest
-from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import select
 
-from bot.app.runtime import build_runtime
-from bot.app.web import build_web_app
-from bot.fakeslack import FakeSlack
-from bot.fakeslack.workspace import DEFAULT_APP_ID
 from storage.models import CheckIn
 from tests.checkins.helpers import last_checkin_message, thread_replies
-from tests.harness import BOT_TOKEN, INTERNAL_TEAM, OWNER, PRIYA, VENDOR_TEAM, Harness
-
-# Multi-workspace support (bot.slack.installations, handlers.oauth) is its own capability.
-stores_for = pytest.importorskip("bot.slack.installations").stores_for
-
-
-@pytest.fixture
-def oauth_harness(slack: FakeSlack, sqlite_url: str) -> Iterator[Harness]:
-    """The harness in OAuth mode: only the internal workspace installed the app."""
-    h = Harness(slack, sqlite_url)
-    h.settings = replace(
-        h.settings, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
-    )
-    stores = stores_for(h.settings, h.db)
-    h.db.upgrade()
-    stores.installations.save(
-        Installation(
-            app_id=DEFAULT_APP_ID,
-            team_id=INTERNAL_TEAM,
-            user_id=OWNER,
-            bot_token=BOT_TOKEN,
-            bot_id="BBOT",
-            bot_user_id="UBOT",
-            bot_scopes="commands,chat:write,users:read,channels:read",
-        )
-    )
-    h.runtime = build_runtime(h.settings, clock=h.clock, db=h.db)
-    h.runtime.inline_delivery = True  # as in the harness: posts land before the request returns
-    h.runtime.extras["outbox"] = h.outbox
-    h.web = build_web_app(h.runtime)
-    h.sender.wsgi_app = h.web
-    yield h
-    h.close()
+from tests.harness import INTERNAL_TEAM, PRIYA, VENDOR_TEAM, Harness
 
 
 def test_external_user_answers_a_checkin_in_oauth_mode(oauth_harness: Harness) -> None:
