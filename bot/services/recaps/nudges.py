@@ -4,6 +4,8 @@ their thread (rendered when delivered: none once it no longer applies)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,31 @@ def recapped_since(session: Session, mention: CallMention) -> int | None:
             Recap.created_at >= mention.said_at,
         )
         .limit(1)
+    )
+
+
+def _enqueue_nudge(
+    session: Session,
+    vendor: Vendor,
+    *,
+    key: str,
+    channel_id: str,
+    thread_ts: str | None,
+    render: dict[str, object],
+    now: datetime,
+) -> bool:
+    """Queue one recap nudge as a reply in its thread; False if it was queued already."""
+    return outbox.enqueue(
+        session,
+        team_id=vendor.team_id,
+        dedupe_key=key,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        kind="recap_nudge",
+        now=now,
+        render=render,
+        vendor_id=vendor.id,
+        priority=outbox.PRIORITY_NUDGE,
     )
 
 
@@ -72,17 +99,14 @@ def nudge_call_mentions(session: Session, ctx: SweepContext) -> int:
                 detail={"recap_id": recapped},
             )
             continue
-        if outbox.enqueue(
+        if _enqueue_nudge(
             session,
-            team_id=vendor.team_id,
-            dedupe_key=f"call-mention:{mention.id}:nudge",
+            vendor,
+            key=f"call-mention:{mention.id}:nudge",
             channel_id=mention.channel_id,
             thread_ts=mention.thread_ts or mention.message_ts,
-            kind="recap_nudge",
-            now=now,
             render={"kind": MENTION_NUDGE, "mention": mention.id},
-            vendor_id=vendor.id,
-            priority=outbox.PRIORITY_NUDGE,
+            now=now,
         ):
             made += 1
         mention.state = "nudged"
@@ -126,17 +150,14 @@ def nudge_unconfirmed(session: Session, ctx: SweepContext) -> int:
             )
             continue
         sides = [side for side, _ in unconfirmed_sides(vendor, recap)]
-        if outbox.enqueue(
+        if _enqueue_nudge(
             session,
-            team_id=vendor.team_id,
-            dedupe_key=f"recap:{recap.id}:r{recap.revision}:confirm-nudge",
+            vendor,
+            key=f"recap:{recap.id}:r{recap.revision}:confirm-nudge",
             channel_id=recap.channel_id,
             thread_ts=recap.thread_ts or recap.message_ts,
-            kind="recap_nudge",
-            now=now,
             render={"kind": CONFIRM_NUDGE, "recap": recap.id, "revision": recap.revision},
-            vendor_id=vendor.id,
-            priority=outbox.PRIORITY_NUDGE,
+            now=now,
         ):
             made += 1
         audit.record(
