@@ -201,19 +201,14 @@ def _add_or_reactivate(
     if existing is not None:
         changes = _settings_changes(existing, zone, code)
         _apply(existing, changes)
-        _reactivate(session, existing, facts, now)
-        _record_change(
+        _reactivate(
             session,
             existing,
+            facts,
             actor_id=actor.user_id,
             action="vendor.reactivate",
             now=now,
-            detail={
-                "name": existing.name,
-                "changes": {k: {"from": a, "to": b} for k, (a, b) in changes.items()},
-                "is_ext_shared": facts.is_ext_shared,
-                "external_team_ids": facts.external_team_ids,
-            },
+            detail={"changes": {k: {"from": a, "to": b} for k, (a, b) in changes.items()}},
         )
         return VendorChange(
             existing,
@@ -260,11 +255,21 @@ def _add_or_reactivate(
     )
 
 
-def _reactivate(session: Session, vendor: Vendor, facts: ChannelFacts, now: datetime) -> None:
-    """An archived vendor is active again, with what Slack says of its channel now. The sweep
-    stopped scheduling reminders of its open deadlines while it was archived: it picks them up
-    again from this instant (`next_reminder_at` = the next step not yet handled), so their next
-    steps are posted and none missed meanwhile is posted late."""
+def _reactivate(
+    session: Session,
+    vendor: Vendor,
+    facts: ChannelFacts,
+    *,
+    actor_id: str,
+    action: str,
+    now: datetime,
+    detail: dict[str, object],
+) -> None:
+    """An archived vendor is active again (`vendor add` of its name, or `vendor restore`), with
+    what Slack says of its channel now; audited (with `detail`, what the two paths add) and
+    told in the channel. The sweep stopped scheduling reminders of its open deadlines while it was archived: it picks
+    them up again from this instant (`next_reminder_at` = the next step not yet handled), so
+    their next steps are posted and none missed meanwhile is posted late."""
     vendor.archived_at = None
     vendor.is_ext_shared = facts.is_ext_shared
     vendor.external_team_ids = facts.external_team_ids
@@ -276,6 +281,19 @@ def _reactivate(session: Session, vendor: Vendor, facts: ChannelFacts, now: date
             Deadline.next_reminder_at.is_(None),
         )
         .values(next_reminder_at=now)
+    )
+    _record_change(
+        session,
+        vendor,
+        actor_id=actor_id,
+        action=action,
+        now=now,
+        detail={
+            "name": vendor.name,
+            **detail,
+            "is_ext_shared": facts.is_ext_shared,
+            "external_team_ids": facts.external_team_ids,
+        },
     )
 
 
@@ -387,19 +405,14 @@ def restore_vendor(
     names = team_names(runtime, team_id, facts.external_team_ids)
     now = runtime.clock.now()
     archived_at = vendor.archived_at
-    _reactivate(session, vendor, facts, now)
-    _record_change(
+    _reactivate(
         session,
         vendor,
+        facts,
         actor_id=actor.user_id,
         action="vendor.restore",
         now=now,
-        detail={
-            "name": vendor.name,
-            "archived_at": archived_at.isoformat() if archived_at else None,
-            "is_ext_shared": facts.is_ext_shared,
-            "external_team_ids": facts.external_team_ids,
-        },
+        detail={"archived_at": archived_at.isoformat() if archived_at else None},
     )
     return VendorChange(vendor, "restored", names, region=_stored_region(vendor))
 
