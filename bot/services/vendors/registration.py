@@ -267,9 +267,9 @@ def _reactivate(
 ) -> None:
     """An archived vendor is active again (`vendor add` of its name, or `vendor restore`), with
     what Slack says of its channel now; audited (with `detail`, what the two paths add) and
-    told in the channel. The sweep stopped scheduling reminders of its open deadlines while it was archived: it picks
-    them up again from this instant (`next_reminder_at` = the next step not yet handled), so
-    their next steps are posted and none missed meanwhile is posted late."""
+    told in the channel. The sweep stopped scheduling reminders of its open deadlines while it
+    was archived: it picks them up again from this instant (`next_reminder_at` = the next step
+    not yet handled), so their next steps are posted and none missed meanwhile is posted late."""
     vendor.archived_at = None
     vendor.is_ext_shared = facts.is_ext_shared
     vendor.external_team_ids = facts.external_team_ids
