@@ -421,10 +421,6 @@ def _finish(code: int) -> int:
 # -- the commands -------------------------------------------------------------------------------
 
 
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def _sweep(settings: Settings, at: datetime | None) -> int:
     from bot.delivery.locks import WorkerLock
     from bot.delivery.sweep import run_sweep
@@ -438,15 +434,9 @@ def _sweep(settings: Settings, at: datetime | None) -> int:
     runtime = _delivery_runtime(settings, clock)
     lock = WorkerLock(runtime.db.url)
     lock.acquire()  # SQLite: not beside a running worker
-    # SIGTERM (systemd, a cron timeout) stops the pass the way Ctrl-C does: the calls in flight
-    # finish and the outbox writes the `sent` marks it holds before the process exits.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         _upgrade(runtime)
         report = run_sweep(runtime, at=at)
-    except KeyboardInterrupt:
-        print("outsource-bot: sweep stopped; the next sweep does the rest", file=sys.stderr)
-        return 130
     except Exception as exc:
         from bot.delivery.unit_of_work import DatabaseUnavailable, database_error
 
