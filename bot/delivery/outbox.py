@@ -23,12 +23,7 @@ Exactly once — the states of a row and who may move it:
   call. A claim another process released in the meantime is never sent.
 * The post carries the attempt id in its message `metadata` (`event_type`
   `outsource_bot_post`, payload `attempt_id` and the dedupe keys).
-* After Slack answered, `sending → sent` (with the message ts) is again a compare-and-set. These
-  marks are batched: a post's mark waits in memory (its attempt stays in hand) and is written
-  in the next transaction the process makes anyway — the next post's `claimed → sending`, or a
-  flush before a claim, when the process has nothing in flight, when marks pile up or age, at
-  the end of a pass, and on `stop()`. A process that dies with marks unwritten leaves those
-  rows `sending` under a dead owner: exactly the crash below, settled from the history.
+* After Slack answered, `sending → sent` (with the message ts) is again a compare-and-set.
 * If the process dies between the Slack call and that commit, the row stays `sending` with a
   dead owner. If the call ended ambiguously (timeout, connection drop, 5xx) the row becomes
   `unsure`. Either way, once `grace_seconds` (wall clock) have passed since the call started —
@@ -65,6 +60,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from socket import gaierror
 from typing import IO, TYPE_CHECKING, Any, Protocol, cast
@@ -94,7 +90,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.ops import metrics
 from bot.slack.client import ClientFactory, Directory, LookupDeferred
-from storage.db import Database, is_unavailable
+from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import forget_events_before, insert_ignore
 
@@ -122,10 +118,6 @@ IN_FLIGHT = (CLAIMED, SENDING, UNSURE)
 # Marks whose loss in a database crash leaves a row `sending` (reconciled from the channel's
 # history), never `pending`: they may be committed without waiting for the disk.
 RECOVERABLE_MARKS = frozenset({SENT, UNSURE})
-# `sent` marks wait in memory for a transaction to ride in; one is written on its own when this
-# many are waiting or the oldest has waited this long (seconds).
-SENT_MARKS_BATCH = 64
-SENT_MARKS_MAX_AGE = 0.5
 
 # Priorities: lower goes first when the budget must choose.
 PRIORITY_REPLY = 0  # an answer to a person (never budgeted)
@@ -678,24 +670,6 @@ class _Post:
 
 
 @dataclass
-class _SentMark:
-    """A post Slack accepted, whose `sending → sent` is not written yet."""
-
-    post: _Post
-    ts: str | None
-    channel: str
-    sent_at: datetime
-
-    @property
-    def plain(self) -> bool:
-        """One UPDATE: no row names a renderer whose capability records where it was posted
-        (bot.posts.sent), so nothing but the database itself can make its write fail."""
-        return self.post.op != POST or not any(
-            "render" in (row.payload or {}) for row in self.post.rows
-        )
-
-
-@dataclass
 class _Outcome:
     kind: str  # sent | rate_limited | done (released, unsure, lost …)
     retry_after: float = 0.0
@@ -744,18 +718,12 @@ class Outbox:
         self._clients: dict[tuple[str | None, str], WebClient] = {}
         self._clients_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._marks: list[_SentMark] = []  # `sent` marks not written yet, oldest first
-        self._marks_since = 0.0  # monotonic time the oldest of them was made
-        self._marks_lock = threading.Lock()
 
     def stop(self) -> None:
         """Hand no more posts to Slack, for a process on its way out: a pass in progress lets
         its calls in flight finish and leaves the rest in the table (claimed rows no longer in
-        hand are released by the next pass, here or in another process). The `sent` marks
-        waiting in memory are written now (a pass still running writes those of its last calls
-        when it ends)."""
+        hand are released by the next pass, here or in another process)."""
         self._stopping.set()
-        self.flush_sent()
 
     @property
     def owner(self) -> Owner:
@@ -1092,9 +1060,6 @@ class Outbox:
                     return  # calls in flight end in `finally`; queued posts stay in the table
                 if more and waiting < max(self.batch_size // 2, 1) and batches < max_batches:
                     self.owner.ensure_alive()
-                    # Channels whose last post is done but not yet marked count as busy to a
-                    # claim: write the marks first, so their next rows can be claimed.
-                    self.flush_sent()
                     posts, more = self._claim_and_plan(now, report, channels)
                     batches += 1
                     for post in posts:
@@ -1119,7 +1084,6 @@ class Outbox:
                 if ready and len(inflight) >= self.concurrency:
                     timeout = None  # nothing can start before a call ends
                 if not inflight:
-                    self.flush_sent()  # no transaction to ride in is coming soon
                     self._stopping.wait(min(timeout or 0.0, 1.0))
                     continue
                 done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -1145,8 +1109,7 @@ class Outbox:
                         waiting += 1
                         next_at = finished + wait_for
                     else:
-                        if outcome.kind != "sent":  # a sent post is in hand until marked
-                            self.owner.drop([post.attempt_id])
+                        self.owner.drop([post.attempt_id])
                         next_at = started + self.pace_seconds
                     self._set_slot(channel_id, next_at)
                     if queues.get(channel_id):
@@ -1157,7 +1120,6 @@ class Outbox:
                         more = True  # its next rows may be claimed now
         finally:
             pool.shutdown(wait=True)
-            self.flush_sent()
             # Posts claimed but never handed to Slack (a database error in a later claim):
             # no longer in hand, so the next pass releases them.
             self.owner.drop(p.attempt_id for q in queues.values() for p in q)
@@ -1191,9 +1153,8 @@ class Outbox:
             # The workspace uninstalled the app or revoked tokens: keep the rows, post nothing.
             self._release(post, now + MAX_BACKOFF, "no installation for team", report)
             return _Outcome("done")
-        # Record the attempt before calling Slack: claimed → sending, only if still ours. The
-        # `sent` marks of earlier posts ride in the same transaction.
-        if not self._move(post, CLAIMED, SENDING, carry_marks=True, claimed_at=self._wall()):
+        # Record the attempt before calling Slack: claimed → sending, only if still ours.
+        if not self._move(post, CLAIMED, SENDING, claimed_at=self._wall()):
             log.warning("outbox attempt %s was taken back before sending", post.attempt_id)
             return _Outcome("done")
         try:
@@ -1206,15 +1167,23 @@ class Outbox:
                 return _Outcome("done")
             return self._ambiguous(post, repr(exc), now, report, answered=False)
         ts = resp.get("ts") or resp.get("message_ts")
-        channel = str(resp.get("channel") or post.channel_id)
-        # sending → sent is written later, with other marks (see `flush_sent`).
-        due = self._add_mark(_SentMark(post, ts, channel, now))
+        channel = resp.get("channel") or post.channel_id
+        if not self._move(
+            post,
+            SENDING,
+            SENT,
+            sent_at=now,
+            message_ts=ts,
+            posted_channel=channel,
+            bundled_into=post.rows[0].id if len(post.rows) > 1 else None,
+            last_error=None,
+            on_done=partial(_record_sent, post.rows, str(channel), str(ts or "")),
+        ):
+            log.error("outbox attempt %s was posted but taken over meanwhile", post.attempt_id)
         report.add(posted=1, rows_sent=len(post.rows))
         metrics.SLACK_POSTS.inc()
         for row in post.rows:
             metrics.DELIVERIES.labels(kind=row.kind).inc()
-        if due:
-            self.flush_sent()
         return _Outcome("sent")
 
     def _call(self, client: WebClient, post: _Post) -> Any:
@@ -1331,139 +1300,33 @@ class Outbox:
         from_state: str,
         to_state: str,
         *,
-        carry_marks: bool = False,
+        on_done: Callable[[Session], None] | None = None,
         **values: Any,
     ) -> bool:
-        """Compare-and-set the post's rows from `from_state` under our attempt id.
-        `carry_marks`: write waiting `sent` marks in the same transaction.
+        """Compare-and-set the post's rows from `from_state` under our attempt id; `on_done`
+        runs in the same transaction when the rows moved.
 
-        These marks are most of a delivery pass's own work, so they run on Core with one
-        cached statement per set of columns (no ORM unit of work, no re-compiling)."""
-        marks = self._take_marks(plain=True) if carry_marks else []
-        try:
-            with self.db.engine.begin() as conn:
-                if to_state in RECOVERABLE_MARKS and self.owner.is_postgres:
-                    # Losing this mark in a database crash is harmless (the row is reconciled
-                    # against the channel's history), so it need not wait for the disk.
-                    conn.execute(_SYNCHRONOUS_COMMIT_OFF)
-                missed = self._write_sent(conn, marks) if marks else []
-                moved = _cas(conn, post, from_state, to_state, values)
-        except BaseException:
-            self._return_marks(marks)
-            raise
-        self._marks_written(marks, missed)
-        return moved
-
-    # -- sent marks, batched ------------------------------------------------------------------
-
-    def _add_mark(self, mark: _SentMark) -> bool:
-        """Queue a `sent` mark; True when enough are waiting, or long enough, to write them."""
-        with self._marks_lock:
-            if not self._marks:
-                self._marks_since = time.monotonic()
-            self._marks.append(mark)
-            return (
-                len(self._marks) >= SENT_MARKS_BATCH
-                or time.monotonic() - self._marks_since >= SENT_MARKS_MAX_AGE
-            )
-
-    def _take_marks(self, *, plain: bool = False) -> list[_SentMark]:
-        """Up to a batch of the waiting marks, oldest first; `plain`: only marks that are one
-        UPDATE each (no sent hook to run), the ones that may ride in another transaction."""
-        with self._marks_lock:
-            if plain:
-                marks = [m for m in self._marks if m.plain][:SENT_MARKS_BATCH]
-                taken = {id(m) for m in marks}
-                self._marks = [m for m in self._marks if id(m) not in taken]
-            else:
-                marks = self._marks[:SENT_MARKS_BATCH]
-                del self._marks[:SENT_MARKS_BATCH]
-            if marks and self._marks:
-                self._marks_since = time.monotonic()
-            return marks
-
-    def _return_marks(self, marks: list[_SentMark]) -> None:
-        """Marks whose transaction did not commit wait for the next one."""
-        if marks:
-            with self._marks_lock:
-                self._marks[:0] = marks
-                self._marks_since = time.monotonic()
-
-    def pending_marks(self) -> int:
-        """`sent` marks not written yet (posts Slack has that the table still calls sending)."""
-        with self._marks_lock:
-            return len(self._marks)
-
-    def flush_sent(self) -> int:
-        """Write the waiting `sent` marks, a batch per transaction; returns how many were
-        written. Never raises for a database error: a mark that cannot be written is given up
-        — its rows stay `sending` and the next pass settles them from the channel's history,
-        as after a crash. One mark that fails (a sent hook's error) does not hold up others."""
-        written = 0
-        while marks := self._take_marks():
-            try:
-                written += self._write_marks(marks)
-            except Exception as exc:
-                if len(marks) == 1 or is_unavailable(exc):
-                    self._give_up(marks, exc)
-                    continue
-                for mark in marks:
-                    try:
-                        written += self._write_marks([mark])
-                    except Exception as one:
-                        self._give_up([mark], one)
-            except BaseException:
-                self._return_marks(marks)  # KeyboardInterrupt: the end of the pass writes them
-                raise
-        return written
-
-    def _write_marks(self, marks: list[_SentMark]) -> int:
+        Two of these per post is most of a delivery pass's own work, so they run on Core with
+        one cached statement per set of columns (no ORM unit of work, no re-compiling)."""
+        params = {
+            "ids": post.ids,
+            "from_state": from_state,
+            "attempt": post.attempt_id,
+            "to_state": to_state,
+            **{f"v_{name}": value for name, value in values.items()},
+        }
         with self.db.engine.begin() as conn:
-            if self.owner.is_postgres:
-                conn.execute(_SYNCHRONOUS_COMMIT_OFF)  # recoverable: see RECOVERABLE_MARKS
-            missed = self._write_sent(conn, marks)
-        self._marks_written(marks, missed)
-        return len(marks)
-
-    def _give_up(self, marks: list[_SentMark], error: BaseException) -> None:
-        log.error(
-            "outbox: %d sent mark(s) not written (%r); the channel history settles them",
-            len(marks),
-            error,
-        )
-        self.owner.drop(m.post.attempt_id for m in marks)
-
-    def _write_sent(self, conn: Connection, marks: list[_SentMark]) -> list[_SentMark]:
-        """`sending → sent` for each mark, in the caller's transaction; returns the marks whose
-        rows had been taken over meanwhile (not moved)."""
-        missed: list[_SentMark] = []
-        hooked: list[_SentMark] = []
-        for mark in marks:
-            post = mark.post
-            values = {
-                "sent_at": mark.sent_at,
-                "message_ts": mark.ts,
-                "posted_channel": mark.channel,
-                "bundled_into": post.rows[0].id if len(post.rows) > 1 else None,
-                "last_error": None,
-            }
-            if not _cas(conn, post, SENDING, SENT, values):
-                missed.append(mark)
-            elif not mark.plain:
-                hooked.append(mark)
-        if hooked:
-            # Where each message is, for the capabilities that edit it later (bot.posts.sent).
-            with Session(bind=conn) as session:
-                for mark in hooked:
-                    _record_sent(mark.post.rows, mark.channel, str(mark.ts or ""), session)
-                session.flush()
-        return missed
-
-    def _marks_written(self, marks: list[_SentMark], missed: list[_SentMark]) -> None:
-        for mark in missed:
-            log.error("outbox attempt %s was posted but taken over meanwhile", mark.post.attempt_id)
-        if marks:
-            self.owner.drop(m.post.attempt_id for m in marks)
+            if to_state in RECOVERABLE_MARKS and self.owner.is_postgres:
+                # Losing this mark in a database crash is harmless (the row is reconciled
+                # against the channel's history), so it need not wait for the disk.
+                conn.execute(_SYNCHRONOUS_COMMIT_OFF)
+            result = conn.execute(_move_statement(tuple(sorted(values))), params)
+            moved = int(getattr(result, "rowcount", 0) or 0) == len(post.ids)
+            if moved and on_done is not None:
+                with Session(bind=conn) as session:
+                    on_done(session)
+                    session.flush()
+            return moved
 
     def _delivery_client(self, team_id: str) -> WebClient | None:
         base = self.client_factory(team_id)
@@ -1632,22 +1495,6 @@ def _record_sent(rows: Sequence[OutboxMessage], channel_id: str, ts: str, sessio
 
 
 _SYNCHRONOUS_COMMIT_OFF = text("SET LOCAL synchronous_commit = off")
-
-
-def _cas(
-    conn: Connection, post: _Post, from_state: str, to_state: str, values: dict[str, Any]
-) -> bool:
-    """Move the post's rows from `from_state` to `to_state` (setting `values`) if they are
-    still in `from_state` under its attempt id. True when all of them moved."""
-    params = {
-        "ids": post.ids,
-        "from_state": from_state,
-        "attempt": post.attempt_id,
-        "to_state": to_state,
-        **{f"v_{name}": value for name, value in values.items()},
-    }
-    result = conn.execute(_move_statement(tuple(sorted(values))), params)
-    return int(getattr(result, "rowcount", 0) or 0) == len(post.ids)
 
 
 @functools.cache

@@ -82,14 +82,7 @@ class Scheduler:
         """No new sweep; wait up to `timeout` seconds for a running one. True when none runs
         any more. A sweep still running is safe to abandon: the outbox reconciles an
         interrupted post from the channel's history, and unsent rows stay due."""
-        from bot.delivery.outbox import existing_outbox
-
         self.request_stop()
-        outbox = existing_outbox(self.runtime)
-        if outbox is not None:
-            # A sweep pacing through a long queue hands no more posts to Slack: its calls in
-            # flight finish and their `sent` marks are written before it returns.
-            outbox.stop()
         started = time.monotonic()
         finished = self._idle.wait(timeout)
         if not finished:

@@ -25,7 +25,7 @@ from bot.app.config import Settings
 from bot.app.runtime import build_runtime
 from bot.app.web import build_web_app
 from bot.delivery.courier import Courier
-from bot.delivery.outbox import Outbox
+from bot.delivery.outbox import SENT, Outbox
 from bot.time.clock import ManualClock
 from storage.models import ChangeRequest
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
@@ -52,12 +52,14 @@ def arm(point: str) -> None:
     elif point == "after_commit":
         Courier.deliver = lambda self, channels: die()  # type: ignore[method-assign]
     elif point == "after_post":
-        # Slack has the post; its `sent` mark waits to be written (batched with others).
+        real_move = Outbox._move
 
-        def write_sent(self: Outbox, conn: Any, marks: Any) -> Any:
-            die()
+        def move(self: Outbox, post: Any, from_state: str, to_state: str, **kw: Any) -> bool:
+            if to_state == SENT:
+                die()
+            return real_move(self, post, from_state, to_state, **kw)
 
-        Outbox._write_sent = write_sent  # type: ignore[method-assign]
+        Outbox._move = move  # type: ignore[method-assign]
 
 
 class _Quiet(WSGIRequestHandler):

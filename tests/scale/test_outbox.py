@@ -3,8 +3,6 @@ pacing, bundling, revoked installs, event-id housekeeping."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -117,15 +115,17 @@ def test_a_crash_between_slack_accepting_and_marking_sent_posts_once(
 ) -> None:
     """The real send path, with the database write after Slack's answer failing."""
     put(h, "k1", "CS00000")
-    original = Outbox._write_sent
+    original = Outbox._move
 
-    def crash_on_mark(self: Outbox, conn: Any, marks: Any) -> Any:
-        raise ConnectionError("database went away")
+    def crash_on_mark(self: Outbox, post: Any, from_state: str, to_state: str, **kw: Any) -> bool:
+        if to_state == SENT:
+            raise ConnectionError("database went away")
+        return original(self, post, from_state, to_state, **kw)
 
-    monkeypatch.setattr(Outbox, "_write_sent", crash_on_mark)
+    monkeypatch.setattr(Outbox, "_move", crash_on_mark)
     outbox(h).deliver_due(NOW)
     assert row(h, "k1").state == SENDING  # Slack has it, we don't know yet
-    monkeypatch.setattr(Outbox, "_write_sent", original)
+    monkeypatch.setattr(Outbox, "_move", original)
 
     outbox(h).deliver_due(NOW)
 
@@ -349,118 +349,3 @@ def test_a_batch_held_back_by_the_policy_does_not_end_the_pass(h: Harness) -> No
     assert posted_keys(h.fake) == {"free": 1}
     assert report.held == 2
     assert row(h, "held-a").not_before == NOW + timedelta(hours=1)
-
-
-# -- `sent` marks are batched -----------------------------------------------------------------
-
-
-def _accepted(h: Harness, channels: list[str]) -> dict[str, str]:
-    """dedupe key → ts of each outbox post the channels hold."""
-    found: dict[str, str] = {}
-    for cid in channels:
-        for message in h.fake.messages(cid):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            for key in str(payload.get("keys") or "").split(","):
-                if key:
-                    found[key] = str(message["ts"])
-    return found
-
-
-def _rows(h: Harness, channels: list[str]) -> dict[str, OutboxMessage]:
-    with h.session() as s:
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.channel_id.in_(channels)))
-        return {r.dedupe_key: r for r in rows}
-
-
-def test_the_sent_marks_of_several_posts_are_all_written_once(
-    h: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    channels = add_channels(h.fake, 6, prefix="CM")
-    for n in range(3):
-        for cid in channels:
-            put(h, f"m:{cid}:{n}", cid)
-    batches: list[int] = []
-    original = Outbox._write_sent
-
-    def counting(self: Outbox, conn: Any, marks: Any) -> Any:
-        batches.append(len(marks))
-        return original(self, conn, marks)
-
-    monkeypatch.setattr(Outbox, "_write_sent", counting)
-    box = outbox(h, concurrency=4)
-
-    report = box.deliver_due(NOW)
-
-    assert report.posted == 18 and box.pending_marks() == 0
-    assert sum(batches) == 18  # each mark written once
-    accepted = _accepted(h, channels)
-    assert posted_keys(h.fake) == dict.fromkeys(accepted, 1) and len(accepted) == 18
-    rows = _rows(h, channels)
-    assert {k: (r.state, r.message_ts) for k, r in rows.items()} == {
-        k: (SENT, ts) for k, ts in accepted.items()
-    }
-
-
-def test_marks_lost_with_the_process_leave_posts_that_are_found_in_history_not_resent(
-    h: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Slack accepted several posts; the process died before any of their `sent` marks was
-    written (here: every write of marks fails, and the pass lets go of its attempts, as a
-    dead process would). The next pass finds each post in the channel's history."""
-    channels = add_channels(h.fake, 5, prefix="CK")
-    for cid in channels:
-        put(h, f"k:{cid}", cid)
-    original = Outbox._write_sent
-
-    def lost(self: Outbox, conn: Any, marks: Any) -> Any:
-        raise ConnectionError("the process died before writing these marks")
-
-    monkeypatch.setattr(Outbox, "_write_sent", lost)
-    h.fake.delay("chat.postMessage", 0.3)  # all five are in flight before the first lands
-    first = outbox(h, concurrency=5)
-    assert first.deliver_due(NOW).posted == 5
-    h.fake.delay("chat.postMessage", 0)
-    assert {r.state for r in _rows(h, channels).values()} == {SENDING}
-    assert first.pending_marks() == 0  # nothing held on to: the next pass owns the question
-    monkeypatch.setattr(Outbox, "_write_sent", original)
-
-    report = outbox(h).deliver_due(NOW)
-
-    assert report.reconciled == 5 and report.posted == 0
-    accepted = _accepted(h, channels)
-    assert posted_keys(h.fake) == dict.fromkeys(accepted, 1) and len(accepted) == 5
-    assert {k: (r.state, r.message_ts) for k, r in _rows(h, channels).items()} == {
-        k: (SENT, ts) for k, ts in accepted.items()
-    }
-
-
-def test_stop_lets_the_calls_in_flight_finish_and_writes_their_marks(h: Harness) -> None:
-    channels = add_channels(h.fake, 4, prefix="CT")
-    for n in range(5):
-        for cid in channels:
-            put(h, f"t:{cid}:{n}", cid)
-    h.fake.delay("chat.postMessage", 0.3)
-    box = outbox(h, concurrency=4)
-    passed: list[Any] = []
-    worker = threading.Thread(target=lambda: passed.append(box.deliver_due(NOW)))
-    worker.start()
-    deadline = time.monotonic() + 20
-    while len(h.fake.calls("chat.postMessage")) < 6:
-        assert time.monotonic() < deadline, "the pass never got going"
-        time.sleep(0.02)
-    box.stop()
-    worker.join(timeout=20)
-    assert not worker.is_alive()
-    h.fake.delay("chat.postMessage", 0)
-
-    accepted = _accepted(h, channels)
-    assert 6 <= len(accepted) < 20 and box.pending_marks() == 0
-    rows = _rows(h, channels)
-    # Everything Slack took is marked sent with its ts; nothing is left `sending`.
-    assert {k: (rows[k].state, rows[k].message_ts) for k in accepted} == {
-        k: (SENT, ts) for k, ts in accepted.items()
-    }
-    assert SENDING not in {r.state for r in rows.values()}
-
-    outbox(h).deliver_due(NOW)  # the next pass (another process) posts the rest, once
-    assert posted_keys(h.fake) == {f"t:{cid}:{n}": 1 for cid in channels for n in range(5)}
