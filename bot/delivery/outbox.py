@@ -1419,6 +1419,8 @@ class Outbox:
         attempts = {s.attempt_id for s in stale}
         oldest = min(s.since for s in stale) - timedelta(minutes=2)
         try:
+            # A DM row names the user; its history (and any later edit) needs the D… channel.
+            channel_id = dm_channel(client, channel_id)
             found = find_posted(client, channel_id, attempts, oldest=oldest, thread_ts=thread_ts)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)
@@ -1448,6 +1450,7 @@ class Outbox:
                         values = {
                             "state": SENT,
                             "message_ts": ts,
+                            "posted_channel": channel_id,
                             "sent_at": now,
                             "bundled_into": min(ids) if len(ids) > 1 else None,
                             "last_error": None,
@@ -1548,6 +1551,14 @@ def outbox_depth_and_age(session: Session, now: datetime) -> tuple[int, float]:
     return int(depth or 0), max(age, 0.0)
 
 
+def dm_channel(client: WebClient, channel_id: str) -> str:
+    """The channel to read or edit: a DM is posted to by user id, but its history and its
+    messages live in the D… conversation Slack opened for it."""
+    if channel_id.startswith(("U", "W")):
+        return str(client.conversations_open(users=channel_id)["channel"]["id"])
+    return channel_id
+
+
 def find_posted(
     client: WebClient,
     channel_id: str,
@@ -1560,11 +1571,8 @@ def find_posted(
     """Which of these attempts Slack has: attempt id → message ts, read from the bot's message
     metadata in the channel's history (or the thread's replies) since `oldest`."""
     wanted = set(attempt_ids)
-    channel = channel_id
-    if channel.startswith(("U", "W")):  # a DM is addressed by user id
-        channel = client.conversations_open(users=channel)["channel"]["id"]
     kwargs: dict[str, Any] = {
-        "channel": channel,
+        "channel": dm_channel(client, channel_id),
         "oldest": f"{max(oldest.timestamp(), 0):.6f}",
         "include_all_metadata": True,
         "limit": 200,

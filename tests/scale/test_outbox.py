@@ -21,7 +21,7 @@ from bot.delivery.outbox import (
 )
 from bot.services.noise import NoisePolicy
 from storage.models import OutboxMessage, ProcessedEvent
-from tests.harness import INTERNAL_TEAM, SHARED_CHANNEL, Harness
+from tests.harness import INTERNAL_TEAM, OWNER, SHARED_CHANNEL, Harness
 from tests.scale.helpers import BOT, add_channels, posted_keys
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -133,6 +133,35 @@ def test_a_crash_between_slack_accepting_and_marking_sent_posts_once(
     (message,) = [m for m in h.fake.messages("CS00000") if m.get("metadata")]
     r = row(h, "k1")
     assert (r.state, r.message_ts) == (SENT, message["ts"])
+
+
+def test_a_dm_settled_from_history_keeps_its_dm_channel_for_later_edits(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DM is posted to the user id, but Slack edits it only by its D… channel: a DM found
+    in the history after a crash records that channel, as a normal send does."""
+    put(h, "dm1", OWNER)
+    put(h, "dm2", OWNER)
+    original = Outbox._move
+
+    def crash_on_mark(self: Outbox, post: Any, from_state: str, to_state: str, **kw: Any) -> bool:
+        if to_state == SENT and post.rows[0].dedupe_key == "dm1":
+            raise ConnectionError("database went away")
+        return original(self, post, from_state, to_state, **kw)
+
+    monkeypatch.setattr(Outbox, "_move", crash_on_mark)
+    outbox(h).deliver_due(NOW)
+    assert row(h, "dm1").state == SENDING
+    monkeypatch.setattr(Outbox, "_move", original)
+
+    outbox(h).deliver_due(NOW)
+
+    assert posted_keys(h.fake) == {"dm1": 1, "dm2": 1}
+    dm = h.fake.client().conversations_open(users=OWNER)["channel"]["id"]
+    assert dm.startswith("D")
+    settled, sent = row(h, "dm1"), row(h, "dm2")
+    assert (settled.state, settled.posted_channel) == (SENT, dm)
+    assert sent.posted_channel == dm  # what the normal path records
 
 
 def test_rows_a_dead_worker_only_claimed_are_released_without_asking_slack(h: Harness) -> None:
