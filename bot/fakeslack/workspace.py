@@ -1115,10 +1115,21 @@ class Workspace:
 
     # ------------------------------------------------------------------ lookups (Slack errors)
 
-    def _channel(self, ctx: _Ctx, channel_id: str | None, *, for_write: bool = False) -> Channel:
+    def _channel(
+        self,
+        ctx: _Ctx,
+        channel_id: str | None,
+        *,
+        for_write: bool = False,
+        user_ok: bool = False,
+    ) -> Channel:
+        """The conversation a call names. A user id stands for the DM with that user only where
+        Slack takes one (posting, opening); history, edits and the like want the D… id."""
         if channel_id is None:
             raise SlackApiFault("channel_not_found")
         if channel_id.startswith(("U", "W")):
+            if not user_ok:
+                raise SlackApiFault("channel_not_found")
             return self._dm_for_user(ctx, channel_id)
         channel = self.channels.get(channel_id)
         if channel is None:
@@ -1330,7 +1341,7 @@ class Workspace:
         existing = _str(p.get("channel"))
         bot = ctx.installation.bot_user_id
         if existing is not None:
-            channel = self._channel(ctx, existing)
+            channel = self._channel(ctx, existing, user_ok=True)
             return {"channel": self.channel_json(channel, bot) if return_im else {"id": channel.id}}
         users = _csv(p.get("users"))
         if not users:
@@ -1391,7 +1402,7 @@ class Workspace:
 
     def _chat_post_message(self, ctx: _Ctx, p: Params) -> JSON:
         inst = ctx.installation
-        channel = self._channel(ctx, _str(p.get("channel")), for_write=True)
+        channel = self._channel(ctx, _str(p.get("channel")), for_write=True, user_ok=True)
         text, blocks, attachments = self._text_blocks(p)
         metadata = _validate_metadata(p.get("metadata"))
         thread_ts = _str(p.get("thread_ts"))
@@ -1448,7 +1459,7 @@ class Workspace:
         return {"channel": channel.id, "ts": msg.ts}
 
     def _chat_post_ephemeral(self, ctx: _Ctx, p: Params) -> JSON:
-        channel = self._channel(ctx, _str(p.get("channel")), for_write=True)
+        channel = self._channel(ctx, _str(p.get("channel")), for_write=True, user_ok=True)
         user_id = _required(p, "user", "user_not_found")
         user = self._user(user_id)
         if user.id not in channel.members:
@@ -1679,7 +1690,7 @@ class Workspace:
         targets: list[Channel] = []
         channel_ids = _csv(p.get("channels")) or _csv(p.get("channel_id"))
         for cid in channel_ids:
-            targets.append(self._channel(ctx, cid, for_write=True))
+            targets.append(self._channel(ctx, cid, for_write=True, user_ok=True))
         stored: list[StoredFile] = []
         for entry in entries:
             fid = entry.get("id") if isinstance(entry, dict) else None

@@ -162,6 +162,15 @@ def test_errors_dm_by_user_id_threads_and_unknown_method(fs: FakeSlack) -> None:
     opened = c.conversations_open(users="U_ALICE")
     assert dm["channel"].startswith("D") and opened["channel"]["id"] == dm["channel"]
     assert fs.posts(channel="U_ALICE") == fs.posts(channel=dm["channel"])
+    # Only posting takes the user id; a DM's history and edits want its D… channel, as in Slack.
+    for call in (
+        lambda ch: c.chat_update(channel=ch, ts=dm["ts"], text="edited"),
+        lambda ch: c.conversations_history(channel=ch),
+    ):
+        with pytest.raises(SlackApiError) as err:
+            call("U_ALICE")
+        assert err.value.response["error"] == "channel_not_found"
+        assert call(dm["channel"])["ok"]
 
     parent = c.chat_postMessage(channel="C_SHARED", text="parent")
     c.chat_postMessage(channel="C_SHARED", text="reply", thread_ts=parent["ts"])
