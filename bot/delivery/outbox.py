@@ -32,6 +32,9 @@ Exactly once — the states of a row and who may move it:
   `include_all_metadata`) for a bot message carrying that attempt id: found → `sent` with its
   ts; not found → `pending`, and it is sent again. Rows only `claimed` by a dead owner never
   reached Slack and are released at once.
+* A live owner whose attempt is older than `LOST_TRACK_SECONDS` (far longer than any call) has
+  lost track of it — its mark failed on a database error — and is treated as dead for it.
+  Should it still write, its compare-and-set finds the row moved and changes nothing.
 * For that reason the outbox's own client never retries blindly: slack_sdk's server-error and
   connection-reset retry handlers would resend a post Slack may already have accepted. Only a
   refused connection (nothing was sent) is retried in place; 429s are handled by the outbox's
@@ -118,6 +121,13 @@ IN_FLIGHT = (CLAIMED, SENDING, UNSURE)
 # Marks whose loss in a database crash leaves a row `sending` (reconciled from the channel's
 # history), never `pending`: they may be committed without waiting for the disk.
 RECOVERABLE_MARKS = frozenset({SENT, UNSURE})
+
+# A live process that has held an attempt this long has lost track of it: no Slack call lasts
+# this long (15 s timeout), so its mark failed, and a process that never runs a full pass (a
+# `serve` worker's courier) never settles its own. Other processes then settle it from the
+# channel's history like a dead owner's, instead of leaving the row, and the channel behind
+# it, stuck until that process exits.
+LOST_TRACK_SECONDS = 600.0
 
 # Priorities: lower goes first when the budget must choose.
 PRIORITY_REPLY = 0  # an answer to a person (never budgeted)
@@ -477,6 +487,17 @@ class Owner:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             self._file = handle
         return str(key)
+
+    def release(self) -> None:
+        """Stop being a live owner (the lock connection or file is let go): what this owner
+        still holds is settled by others as a dead owner's."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def ensure_alive(self) -> str:
         """The owner key, re-registered if the lock connection was lost (the old key then
@@ -1358,6 +1379,7 @@ class Outbox:
         an ambiguous call. Returns rows settled."""
         report = report or DeliveryReport()
         grace_cutoff = self._wall() - timedelta(seconds=self.grace_seconds)
+        lost_cutoff = self._wall() - timedelta(seconds=LOST_TRACK_SECONDS)
         groups: dict[tuple[str, str, str | None], list[_Stale]] = defaultdict(list)
         released = 0
         with self.db.transaction() as session:
@@ -1371,6 +1393,13 @@ class Outbox:
                 owner_alive = owner in live and (
                     owner != self.owner.key or self.owner.in_hand(row.attempt_id)
                 )
+                if (
+                    owner_alive
+                    and owner != self.owner.key
+                    and row.claimed_at is not None
+                    and row.claimed_at <= lost_cutoff
+                ):
+                    owner_alive = False  # alive, but it has lost track of this attempt
                 if row.state == CLAIMED:
                     if not owner_alive:  # never reached Slack
                         row.state, row.attempt_id = PENDING, None

@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from bot.delivery.outbox import (
     CLAIMED,
+    LOST_TRACK_SECONDS,
     METADATA_EVENT_TYPE,
     PENDING,
     SENDING,
     SENT,
     Outbox,
+    Owner,
     enqueue,
 )
 from bot.services.noise import NoisePolicy
@@ -162,6 +164,34 @@ def test_a_dm_settled_from_history_keeps_its_dm_channel_for_later_edits(
     settled, sent = row(h, "dm1"), row(h, "dm2")
     assert (settled.state, settled.posted_channel) == (SENT, dm)
     assert sent.posted_channel == dm  # what the normal path records
+
+
+def test_attempts_a_live_process_lost_track_of_are_settled_by_another(h: Harness) -> None:
+    """A live process whose `sent` mark failed (a database error in a serve worker's courier,
+    which never runs a full pass) would leave its rows, and their channels, stuck until it
+    exits. Once no call can still be in flight, another process settles them from history."""
+    other = Owner(h.db)  # another process, alive
+    wall = datetime.now(UTC)
+    lost, recent = wall - timedelta(seconds=LOST_TRACK_SECONDS + 60), wall - timedelta(minutes=2)
+    put(h, "posted", "CS00000")
+    put(h, "never-posted", "CS00001")
+    put(h, "claimed", "CS00002")
+    put(h, "in-flight", SHARED_CHANNEL)
+    set_row(h, "posted", state=SENDING, attempt_id=f"{other.key}.a1", claimed_at=lost)
+    ts = slack_accepts_as_bot(h, "CS00000", f"{other.key}.a1", "posted")
+    set_row(h, "never-posted", state=SENDING, attempt_id=f"{other.key}.a2", claimed_at=lost)
+    set_row(h, "claimed", state=CLAIMED, attempt_id=f"{other.key}.a3", claimed_at=lost)
+    set_row(h, "in-flight", state=SENDING, attempt_id=f"{other.key}.a4", claimed_at=recent)
+    try:
+        outbox(h).deliver_due(NOW)
+    finally:
+        other.release()
+
+    assert posted_keys(h.fake) == {"posted": 1, "never-posted": 1, "claimed": 1}
+    assert (row(h, "posted").state, row(h, "posted").message_ts) == (SENT, ts)
+    assert row(h, "never-posted").state == row(h, "claimed").state == SENT
+    # A live process's attempt of two minutes ago may still be landing: left alone.
+    assert row(h, "in-flight").state == SENDING
 
 
 def test_rows_a_dead_worker_only_claimed_are_released_without_asking_slack(h: Harness) -> None:
